@@ -1,0 +1,409 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, azbackup.restore contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Azure authentication: options, cloud endpoints, azure-identity credentials and a token cache.
+
+Internal to this collection: not a public API, may change at any time.
+
+``azure.identity`` costs about 0.4 s to import, so it is imported only by ``build_credential``.
+Explicit options win; environment variables (and ``~/.azure/credentials``) are the fallback,
+resolved here at run time rather than in the argument spec.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import os
+import time
+
+from collections import namedtuple
+from configparser import ConfigParser, Error as ConfigParserError
+
+from ansible_collections.azbackup.restore.plugins.module_utils._errors import (
+    AzureApiError,
+    AzureAuthError,
+    AzureConnectionError,
+    MissingDependencyError,
+    ValidationError,
+    add_secret,
+    redact_text,
+)
+
+AUTH_SOURCES = ("auto", "cli", "credential_file", "env", "msi", "workload_identity")
+
+# Must agree exactly (type, default, choices, no_log) with plugins/doc_fragments/azure.py.
+AUTH_ARGSPEC = dict(
+    auth_source=dict(type="str", default="auto", choices=list(AUTH_SOURCES)),
+    subscription_id=dict(type="str"),
+    client_id=dict(type="str"),
+    secret=dict(type="str", no_log=True),
+    tenant=dict(type="str"),
+    profile=dict(type="str"),
+    cloud_environment=dict(type="str"),
+    api_timeout=dict(type="int", default=60),
+    max_retries=dict(type="int", default=6),
+)
+
+# Environment fallbacks, first set wins (the names azure.azcollection and azure-identity use).
+ENV_VARS = dict(
+    auth_source=("ANSIBLE_AZURE_AUTH_SOURCE",),
+    subscription_id=("AZURE_SUBSCRIPTION_ID",),
+    client_id=("AZURE_CLIENT_ID",),
+    secret=("AZURE_SECRET", "AZURE_CLIENT_SECRET"),
+    tenant=("AZURE_TENANT", "AZURE_TENANT_ID"),
+    profile=("AZURE_PROFILE",),
+    cloud_environment=("AZURE_CLOUD_ENVIRONMENT",),
+    token_file=("AZURE_FEDERATED_TOKEN_FILE",),
+)
+
+CREDENTIALS_PATH = os.path.join("~", ".azure", "credentials")
+METADATA_API_VERSION = "2015-01-01"
+
+CloudEndpoints = namedtuple("CloudEndpoints", "name resource_manager authority_host scope")
+
+KNOWN_CLOUDS = dict(
+    AzureCloud=CloudEndpoints("AzureCloud", "https://management.azure.com/", "https://login.microsoftonline.com/",
+                              "https://management.azure.com/.default"),
+    AzureUSGovernment=CloudEndpoints("AzureUSGovernment", "https://management.usgovcloudapi.net/",
+                                     "https://login.microsoftonline.us/",
+                                     "https://management.usgovcloudapi.net/.default"),
+    AzureChinaCloud=CloudEndpoints("AzureChinaCloud", "https://management.chinacloudapi.cn/",
+                                   "https://login.chinacloudapi.cn/", "https://management.chinacloudapi.cn/.default"),
+)
+_CLOUD_ALIASES = dict(
+    azurecloud="AzureCloud", azurepubliccloud="AzureCloud", public="AzureCloud",
+    azureusgovernment="AzureUSGovernment", azureusgovernmentcloud="AzureUSGovernment",
+    azurechinacloud="AzureChinaCloud",
+)
+
+_ENV_HELP = ("client_id, secret and tenant, or the environment variables AZURE_CLIENT_ID, AZURE_SECRET "
+             "(or AZURE_CLIENT_SECRET) and AZURE_TENANT (or AZURE_TENANT_ID)")
+
+_AuthSettings = namedtuple(
+    "AuthSettings",
+    "auth_source subscription_id client_id secret tenant profile cloud_environment token_file "
+    "credentials_path source_of",
+)
+
+
+class AuthSettings(_AuthSettings):
+    """What the settings were resolved to. ``source_of`` tells, per field, where the value came from."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        shown = self._replace(secret="********" if self.secret else None)
+        return "AuthSettings(%s)" % ", ".join("%s=%r" % (k, v) for k, v in zip(self._fields, shown))
+
+
+def _env_value(env, field):
+    for name in ENV_VARS.get(field, ()):
+        value = env.get(name)
+        if value:
+            return value
+    return None
+
+
+def read_credential_file(path=None, profile=None):
+    """The ``[profile]`` (default ``[default]``) section of an azure.azcollection credential file.
+
+    Returns ``None`` when the file does not exist; raises ``AzureAuthError`` when it cannot be
+    read or lacks the section.
+    """
+    path = os.path.expanduser(path or CREDENTIALS_PATH)
+    if not os.path.isfile(path):
+        return None
+    parser = ConfigParser()
+    try:
+        parser.read(path)
+    except (ConfigParserError, OSError, UnicodeError) as e:
+        raise AzureAuthError("Could not read the credential file %s: %s" % (path, e), "credential_file")
+    section = profile or "default"
+    if not parser.has_section(section):
+        raise AzureAuthError("The credential file %s has no [%s] section (choose it with profile or AZURE_PROFILE; "
+                             "sections: %s)" % (path, section, ", ".join(parser.sections()) or "none"),
+                             "credential_file")
+    return dict((k, v.strip()) for k, v in parser.items(section) if v and v.strip())
+
+
+def _cli_default_subscription(env):
+    """The default subscription of the Azure CLI login (``azureProfile.json``), if any."""
+    config_dir = env.get("AZURE_CONFIG_DIR") or os.path.join(os.path.expanduser("~"), ".azure")
+    path = os.path.join(config_dir, "azureProfile.json")
+    try:
+        with open(path, "rb") as f:
+            profile = json.loads(f.read().decode("utf-8-sig"))
+    except (OSError, IOError, ValueError):
+        return None
+    for sub in profile.get("subscriptions") or []:
+        if isinstance(sub, dict) and sub.get("isDefault") and sub.get("id"):
+            return sub["id"]
+    return None
+
+
+def resolve_settings(params, env=None, credentials_path=None):
+    """Merge the options with the environment (and the credential file) into ``AuthSettings``.
+
+    Only option checks here, no network: raises ``AzureAuthError`` when the chosen ``auth_source``
+    lacks something it needs, naming the options and environment variables to set.
+    """
+    env = os.environ if env is None else env
+    params = params or {}
+    source = params.get("auth_source") or _env_value(env, "auth_source") or "auto"
+    if source not in AUTH_SOURCES:
+        raise ValidationError("auth_source must be one of %s, got %r" % (", ".join(AUTH_SOURCES), source),
+                              option="auth_source")
+    source_of = {}
+    values = {}
+
+    def take(field, use_env=True, extra=None):
+        value = params.get(field)
+        if value:
+            source_of[field] = "option"
+            return value
+        if use_env:
+            value = _env_value(env, field)
+            if value:
+                source_of[field] = "env"
+                return value
+        if extra and extra.get(field):
+            source_of[field] = "credential_file"
+            return extra[field]
+        return None
+
+    profile = take("profile")
+    file_values = None
+    path = os.path.expanduser(credentials_path or CREDENTIALS_PATH)
+
+    if source == "credential_file":
+        file_values = read_credential_file(path, profile)
+        if file_values is None:
+            raise AzureAuthError("auth_source=credential_file, but there is no credential file at %s (an INI file "
+                                 "with a [default] or [profile] section holding subscription_id, client_id, secret "
+                                 "and tenant)" % path, source)
+        for field in ("client_id", "secret", "tenant"):
+            values[field] = take(field, use_env=False, extra=file_values)
+        missing = [f for f in ("client_id", "secret", "tenant") if not values[f]]
+        if missing:
+            raise AzureAuthError("The [%s] section of %s lacks %s (auth_source=credential_file needs client_id, "
+                                 "secret and tenant there or as options)"
+                                 % (profile or "default", path, ", ".join(missing)), source)
+    elif source == "msi":
+        values["client_id"] = take("client_id", use_env=False)
+        values["secret"] = None
+        values["tenant"] = take("tenant", use_env=False)
+    else:
+        for field in ("client_id", "secret", "tenant"):
+            values[field] = take(field)
+        if source == "auto" and not (values["client_id"] and values["secret"] and values["tenant"]):
+            if values["secret"]:
+                missing = [f for f in ("client_id", "tenant") if not values[f]]
+                raise AzureAuthError("A client secret is set but %s is missing: set %s"
+                                     % (" and ".join(missing), _ENV_HELP), source)
+            file_values = read_credential_file(path, profile) if (profile or os.path.isfile(path)) else None
+            if profile and file_values is None:
+                raise AzureAuthError("profile %s was given but there is no credential file at %s" % (profile, path),
+                                     source)
+            if file_values and all(file_values.get(f) for f in ("client_id", "secret", "tenant")):
+                for field in ("client_id", "secret", "tenant"):
+                    values[field] = file_values[field]
+                    source_of[field] = "credential_file"
+            else:
+                file_values = None
+        elif source == "env":
+            missing = [f for f in ("client_id", "secret", "tenant") if not values[f]]
+            if missing:
+                raise AzureAuthError("auth_source=env needs %s; missing: %s" % (_ENV_HELP, ", ".join(missing)),
+                                     source)
+
+    token_file = None
+    if source == "workload_identity":
+        token_file = _env_value(env, "token_file")
+        missing = []
+        if not values.get("tenant"):
+            missing.append("tenant (option tenant, or AZURE_TENANT_ID / AZURE_TENANT)")
+        if not values.get("client_id"):
+            missing.append("client_id (option client_id, or AZURE_CLIENT_ID)")
+        if not token_file:
+            missing.append("the federated token file (AZURE_FEDERATED_TOKEN_FILE)")
+        if missing:
+            raise AzureAuthError("auth_source=workload_identity needs %s" % "; ".join(missing), source)
+
+    subscription_id = take("subscription_id", extra=file_values)
+    if not subscription_id and source in ("auto", "cli"):
+        subscription_id = _cli_default_subscription(env)
+        if subscription_id:
+            source_of["subscription_id"] = "cli"
+    cloud = take("cloud_environment", extra=file_values) or "AzureCloud"
+    add_secret(values.get("secret"))
+    return AuthSettings(source, subscription_id, values.get("client_id"), values.get("secret"), values.get("tenant"),
+                        profile, cloud, token_file, path, source_of)
+
+
+def resolve_cloud(cloud_environment, session=None, timeout=30):
+    """``CloudEndpoints`` for a cloud name or an Azure Stack Resource Manager URL.
+
+    A URL is asked ``GET {url}/metadata/endpoints?api-version=2015-01-01`` (through ``session``, a
+    ``requests.Session``, which honours ``REQUESTS_CA_BUNDLE``): ``authentication.loginEndpoint``
+    is the authority, ``authentication.audiences[0]`` + ``/.default`` the token scope.
+    """
+    name = (cloud_environment or "AzureCloud").strip()
+    known = _CLOUD_ALIASES.get(name.lower())
+    if known:
+        return KNOWN_CLOUDS[known]
+    if not name.lower().startswith(("https://", "http://")):
+        raise ValidationError("cloud_environment must be AzureCloud, AzureUSGovernment, AzureChinaCloud or the "
+                              "https:// URL of a Resource Manager endpoint (Azure Stack), got %r" % name,
+                              option="cloud_environment")
+    base = name.rstrip("/")
+    url = base + "/metadata/endpoints?api-version=" + METADATA_API_VERSION
+    if session is None:
+        try:
+            import requests
+        except ImportError:
+            import traceback
+            raise MissingDependencyError("requests", traceback.format_exc())
+        session = requests.Session()
+    try:
+        resp = session.get(url, headers={"Accept": "application/json"}, timeout=timeout)
+    except Exception as e:  # requests.RequestException and friends; requests may be a stand-in
+        raise AzureConnectionError("Could not read the cloud metadata at %s: %s" % (url, e), method="GET", url=url,
+                                   attempts=1, reason=str(e))
+    if resp.status_code != 200:
+        err = AzureApiError.from_response(resp.status_code, resp.headers, resp.text, "GET", url)
+        raise err.with_context("Could not read the cloud metadata of cloud_environment %s" % base)
+    try:
+        doc = resp.json()
+        auth = doc["authentication"]
+        login = auth["loginEndpoint"]
+        audiences = auth["audiences"]
+        audience = audiences[0] if isinstance(audiences, list) else audiences
+        if not login or not audience:
+            raise ValueError("empty loginEndpoint or audiences")
+    except (ValueError, KeyError, IndexError, TypeError) as e:
+        raise ValidationError("The cloud metadata at %s has no authentication.loginEndpoint / audiences (%s)"
+                              % (url, e), option="cloud_environment")
+    return CloudEndpoints(base, base + "/", login, audience.rstrip("/") + "/.default")
+
+
+def _import_identity():
+    """``azure.identity``, imported only when a credential is built (it is slow to import)."""
+    try:
+        from azure import identity
+    except ImportError:
+        import traceback
+        raise MissingDependencyError("azure-identity", traceback.format_exc(),
+                                     reason="to authenticate to Azure (pip install azure-identity)")
+    return identity
+
+
+def build_credential(params, cloud, env=None, credentials_path=None):
+    """The azure-identity credential for ``auth_source`` (``params``: module options or ``AuthSettings``)."""
+    settings = params if isinstance(params, AuthSettings) else resolve_settings(params, env, credentials_path)
+    identity = _import_identity()
+    source = settings.auth_source
+    public = cloud is None or cloud.name == "AzureCloud"
+    authority = {} if cloud is None else dict(authority=cloud.authority_host)
+    msal_kwargs = dict(authority)
+    if not public:
+        msal_kwargs["disable_instance_discovery"] = True
+
+    def client_secret():
+        return identity.ClientSecretCredential(settings.tenant, settings.client_id, settings.secret, **msal_kwargs)
+
+    try:
+        if source in ("env", "credential_file"):
+            return client_secret()
+        if source == "msi":
+            return identity.ManagedIdentityCredential(client_id=settings.client_id or None)
+        if source == "cli":
+            if settings.tenant:
+                return identity.AzureCliCredential(tenant_id=settings.tenant)
+            return identity.AzureCliCredential()
+        if source == "workload_identity":
+            return identity.WorkloadIdentityCredential(tenant_id=settings.tenant, client_id=settings.client_id,
+                                                       token_file_path=settings.token_file, **authority)
+        if settings.client_id and settings.secret and settings.tenant:
+            return client_secret()
+        kwargs = dict(authority)
+        if settings.client_id:
+            kwargs["managed_identity_client_id"] = settings.client_id
+        return identity.DefaultAzureCredential(**kwargs)
+    except ValueError as e:  # azure-identity's own option checks (malformed tenant id...)
+        raise AzureAuthError("Invalid credentials for auth_source=%s: %s" % (source, redact_text(e, [settings.secret])),
+                             source)
+
+
+_HINTS = dict(
+    auto="No usable Azure credentials were found: set %s, set profile for ~/.azure/credentials, log in with "
+         "'az login', or run on an Azure host with a managed identity (auth_source=msi)" % _ENV_HELP,
+    cli="Log in with 'az login' as the user that runs the module (or choose another auth_source)",
+    msi="auth_source=msi needs an Azure host with a managed identity; set client_id for a user-assigned identity",
+    workload_identity="Check AZURE_FEDERATED_TOKEN_FILE, client_id and tenant of the federated identity",
+)
+
+
+def _is_type(exc, *names):
+    return any(klass.__name__ in names for klass in type(exc).__mro__)
+
+
+class TokenProvider(object):
+    """Bearer tokens for one scope, cached until they are about to expire.
+
+    A new token is fetched when none is cached or the cached one expires within ``refresh_margin``
+    seconds (or within half its lifetime, for short-lived tokens). ``invalidate()`` drops it (the
+    client does that on HTTP 401 and retries once).
+    """
+
+    def __init__(self, credential, scope, refresh_margin=300, clock=time.time, auth_source=None, secrets=()):
+        self.credential = credential
+        self.scope = scope
+        self.refresh_margin = refresh_margin
+        self._clock = clock
+        self.auth_source = auth_source
+        self._secrets = [s for s in secrets if s]
+        self._token = None
+        self._expires_on = 0
+        self._margin = refresh_margin
+        self.fetch_count = 0
+
+    def token(self):
+        now = self._clock()
+        if self._token is None or self._expires_on - now <= self._margin:
+            self._fetch(now)
+        return self._token
+
+    def invalidate(self):
+        self._token = None
+        self._expires_on = 0
+
+    def _fetch(self, now):
+        self.fetch_count += 1
+        try:
+            access = self.credential.get_token(self.scope)
+        except Exception as e:
+            raise self._convert(e)
+        self._token = access.token
+        self._expires_on = float(access.expires_on)
+        add_secret(self._token)
+        lifetime = self._expires_on - now
+        self._margin = min(self.refresh_margin, max(0.0, lifetime / 2.0))
+
+    def _convert(self, exc):
+        kind = type(self.credential).__name__
+        text = " ".join(redact_text(getattr(exc, "message", None) or str(exc), self._secrets).split())
+        if len(text) > 1500:
+            text = text[:1500] + "..."
+        if _is_type(exc, "ServiceRequestError", "ServiceResponseError") and \
+                not _is_type(exc, "ClientAuthenticationError"):
+            return AzureConnectionError("Could not reach the Azure AD token endpoint (%s): %s" % (kind, text),
+                                        reason=text)
+        msg = "Could not get an Azure access token for %s with %s (auth_source=%s): %s" % (
+            self.scope, kind, self.auth_source or "auto", text)
+        hint = _HINTS.get(self.auth_source or "auto")
+        if hint and (kind == "DefaultAzureCredential" or self.auth_source in ("cli", "msi", "workload_identity")):
+            msg += ". " + hint
+        return AzureAuthError(msg, self.auth_source)

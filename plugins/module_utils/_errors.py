@@ -1,0 +1,329 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, azbackup.restore contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+"""Typed errors of the collection, ARM error-body parsing and redaction of URLs and secrets.
+
+Internal to this collection: not a public API, may change at any time.
+
+Helpers raise these; a module's ``main()`` catches ``AzBackupError`` and calls
+``module.fail_json(**err.to_fail_kwargs())``. Nothing here knows Ansible or ``requests``.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import copy
+import json
+import re
+
+from urllib.parse import urlsplit, urlunsplit
+
+REDACTED = "********"
+
+# Values that must never appear in a message (client secrets, CRR access tokens...). Filled by
+# ``add_secret`` as they are met; every message built here goes through ``redact_text``.
+_SECRETS = set()
+
+_BEARER_RE = re.compile(r"(?i)\b(bearer)\s+[A-Za-z0-9\-._~+/]+=*")
+_URL_RE = re.compile(r"https?://[^\s\"'<>]+")
+_MAX_TEXT = 1000
+_MIN_SECRET = 8  # shorter values would blank out ordinary words; real secrets and tokens are long
+
+
+def add_secret(value):
+    """Remember a secret so that no message of this process ever shows it."""
+    if value and isinstance(value, str) and len(value) >= _MIN_SECRET:
+        _SECRETS.add(value)
+
+
+def redact_url(url):
+    """``url`` fit for a message: no user info, no fragment, no query parameter but ``api-version``.
+
+    Azure's asynchronous-operation URLs carry signed query parameters (``t``, ``c``, ``s``, ``h``,
+    ``sig``...); they are dropped here. Use the original URL (verbatim) for requests.
+    """
+    if not url:
+        return url
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<unparsable url>"
+    netloc = parts.netloc.rsplit("@", 1)[-1]
+    kept = [p for p in parts.query.split("&") if p.split("=", 1)[0].lower() == "api-version"]
+    return urlunsplit((parts.scheme, netloc, parts.path, "&".join(kept), ""))
+
+
+def redact_text(text, secrets=()):
+    """``text`` without bearer tokens, signed URL parameters and known secret values."""
+    if text is None:
+        return None
+    if not isinstance(text, str):
+        text = str(text)
+    for secret in sorted(set(secrets or ()) | _SECRETS, key=len, reverse=True):
+        if secret and isinstance(secret, str):
+            text = text.replace(secret, REDACTED)
+    text = _BEARER_RE.sub(r"\1 " + REDACTED, text)
+    return _URL_RE.sub(_redact_url_match, text)
+
+
+def _redact_url_match(match):
+    url = match.group(0)
+    tail = len(url) - len(url.rstrip(").,;:!?]}"))
+    if tail:
+        return redact_url(url[:-tail]) + url[-tail:]
+    return redact_url(url)
+
+
+def json_safe(value):
+    """A copy of ``value`` made only of JSON types (unknown objects become strings)."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, dict):
+        return dict((str(k), json_safe(v)) for k, v in value.items())
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return [json_safe(v) for v in value]
+    return str(value)
+
+
+def header_value(headers, name):
+    """Case-insensitive header lookup in any mapping (``None`` when absent)."""
+    if not headers:
+        return None
+    value = headers.get(name)
+    if value is not None:
+        return value
+    lname = name.lower()
+    for key, val in headers.items():
+        if key.lower() == lname:
+            return val
+    return None
+
+
+def _short(text):
+    text = re.sub(r"<[^>]+>", " ", text)  # an HTML error page from a gateway
+    text = " ".join(text.split())
+    if len(text) > _MAX_TEXT:
+        text = text[:_MAX_TEXT] + "..."
+    return text
+
+
+def _first(mapping, *keys):
+    for key in keys:
+        if key in mapping and mapping[key] not in (None, ""):
+            return mapping[key]
+    return None
+
+
+def parse_error_body(body):
+    """Azure's error answer as ``dict(code, message, target, details, additional_info)``.
+
+    Understands the ARM envelope ``{"error": {code, message, target, details, additionalInfo}}``,
+    the bare ``{code, message}``, Azure AD's ``{error, error_description}``, OData's
+    ``{"odata.error": {code, message: {value}}}``, and text (an HTML page from a gateway, plain
+    text, JSON that is no object). Missing parts are ``None`` (``details`` is a list).
+    """
+    out = dict(code=None, message=None, target=None, details=[], additional_info=[])
+    if body is None or body == "" or body == b"":
+        return out
+    if isinstance(body, bytes):
+        body = body.decode("utf-8", "replace")
+    if isinstance(body, str):
+        try:
+            parsed = json.loads(body)
+        except ValueError:
+            out["message"] = _short(body) or None
+            return out
+        body = parsed
+    if not isinstance(body, dict):
+        out["message"] = _short(json.dumps(body))
+        return out
+    err = body
+    if isinstance(body.get("error"), dict):
+        err = body["error"]
+    elif isinstance(body.get("odata.error"), dict):
+        err = body["odata.error"]
+    elif isinstance(body.get("error"), str):
+        # Azure AD token endpoint: {"error": "invalid_client", "error_description": "AADSTS7000215: ..."}
+        out["code"] = body["error"]
+        out["message"] = body.get("error_description")
+        return out
+    code = _first(err, "code", "Code")
+    message = _first(err, "message", "Message")
+    if isinstance(message, dict):  # OData: {"lang": "en-US", "value": "..."}
+        message = message.get("value")
+    out["code"] = str(code) if code is not None else None
+    out["message"] = message if message is None or isinstance(message, str) else json.dumps(message)
+    out["target"] = _first(err, "target", "Target")
+    details = err.get("details") or err.get("Details") or []
+    out["details"] = json_safe(details if isinstance(details, list) else [details])
+    info = err.get("additionalInfo") or err.get("AdditionalInfo") or []
+    out["additional_info"] = json_safe(info if isinstance(info, list) else [info])
+    if out["code"] is None and out["message"] is None:
+        out["message"] = _short(json.dumps(body))
+    return out
+
+
+class AzBackupError(Exception):
+    """Base of every error raised by this collection's helpers."""
+
+    def __init__(self, msg):
+        self.msg = redact_text(msg)
+        super(AzBackupError, self).__init__(self.msg)
+
+    def _fail_extras(self):
+        return {}
+
+    def to_fail_kwargs(self):
+        """``dict(msg=..., **extras)`` for ``module.fail_json``: JSON-safe and without secrets."""
+        kwargs = dict(msg=redact_text(self.msg))
+        for key, value in self._fail_extras().items():
+            kwargs[key] = redact_text(value) if isinstance(value, str) else json_safe(value)
+        return kwargs
+
+    def _set_msg(self, msg):
+        self.msg = redact_text(msg)
+        self.args = (self.msg,)
+
+
+class AzureApiError(AzBackupError):
+    """An HTTP error answer from Azure Resource Manager (or from a service behind it)."""
+
+    def __init__(self, msg=None, status_code=None, error_code=None, error_message=None, target=None,
+                 details=None, additional_info=None, request_id=None, correlation_id=None, method=None,
+                 url=None, attempts=None, retried=True):
+        self.status_code = status_code
+        self.error_code = error_code
+        self.error_message = redact_text(error_message)
+        self.target = target
+        self.details = json_safe(details or [])
+        self.additional_info = json_safe(additional_info or [])
+        self.request_id = request_id
+        self.correlation_id = correlation_id
+        self.method = method
+        self.url = redact_url(url)
+        self.attempts = attempts
+        self.retried = retried
+        super(AzureApiError, self).__init__(msg or self._default_msg())
+
+    @classmethod
+    def from_response(cls, status_code, headers, body, method=None, url=None, attempts=None, retried=True):
+        """Build the error from an HTTP answer (``body``: parsed JSON, text, bytes or None)."""
+        parsed = parse_error_body(body)
+        return cls(status_code=status_code, error_code=parsed["code"], error_message=parsed["message"],
+                   target=parsed["target"], details=parsed["details"],
+                   additional_info=parsed["additional_info"],
+                   request_id=header_value(headers, "x-ms-request-id"),
+                   correlation_id=header_value(headers, "x-ms-correlation-request-id"),
+                   method=method, url=url, attempts=attempts, retried=retried)
+
+    def _label(self):
+        return self.error_code or ("HTTP %s" % self.status_code)
+
+    def _text(self):
+        return self.error_message or "(no error message in the answer)"
+
+    def _default_msg(self):
+        msg = "Azure answered HTTP %s to %s %s: (%s) %s" % (
+            self.status_code, self.method or "request", self.url or "", self._label(), self._text())
+        if self.attempts and self.attempts > 1:
+            msg += " [gave up after %d attempts]" % self.attempts
+        elif not self.retried:
+            msg += " [not retried: Azure may have acted on the request]"
+        if self.correlation_id:
+            msg += " (correlation id %s)" % self.correlation_id
+        return msg
+
+    def with_context(self, prefix):
+        """A copy whose ``msg`` is ``"{prefix}: ({code}) {message}"``."""
+        other = copy.copy(self)
+        other._set_msg("%s: (%s) %s" % (prefix, self._label(), self._text()))
+        return other
+
+    def _fail_extras(self):
+        return dict(status_code=self.status_code, error_code=self.error_code, request_id=self.request_id,
+                    correlation_id=self.correlation_id)
+
+
+class AzureAuthError(AzBackupError):
+    """The credentials could not produce a token (wrong secret, unknown tenant, no CLI login...)."""
+
+    def __init__(self, msg, auth_source=None):
+        self.auth_source = auth_source
+        super(AzureAuthError, self).__init__(msg)
+
+    def _fail_extras(self):
+        return dict(auth_source=self.auth_source) if self.auth_source else {}
+
+
+class AzureConnectionError(AzBackupError):
+    """No HTTP answer: connection refused or reset, timeouts, TLS failures (retries exhausted)."""
+
+    def __init__(self, msg, method=None, url=None, attempts=None, reason=None):
+        self.method = method
+        self.url = redact_url(url)
+        self.attempts = attempts
+        self.reason = redact_text(reason)
+        super(AzureConnectionError, self).__init__(msg)
+
+    def _fail_extras(self):
+        return dict(url=self.url, attempts=self.attempts)
+
+
+class OperationFailedError(AzBackupError):
+    """An asynchronous operation ended ``Failed`` or ``Canceled``."""
+
+    def __init__(self, msg, operation_url=None, status=None, error_code=None, error_message=None, body=None):
+        self.operation_url = operation_url  # verbatim (may carry signed parameters)
+        self.status = status
+        self.error_code = error_code
+        self.error_message = redact_text(error_message)
+        self.body = body
+        super(OperationFailedError, self).__init__(msg)
+
+    def _fail_extras(self):
+        return dict(operation_url=redact_url(self.operation_url), operation_status=self.status,
+                    error_code=self.error_code)
+
+
+class OperationTimeoutError(AzBackupError):
+    """A wait hit its deadline. ``operation_url`` is kept verbatim so that a caller can resume."""
+
+    def __init__(self, msg, operation_url=None, job_id=None, last_status=None, elapsed=None, last=None):
+        self.operation_url = operation_url
+        self.job_id = job_id
+        self.last_status = last_status
+        self.elapsed = elapsed
+        self.last = last
+        super(OperationTimeoutError, self).__init__(msg)
+
+    def _fail_extras(self):
+        out = dict(last_status=self.last_status,
+                   elapsed=round(self.elapsed, 1) if isinstance(self.elapsed, float) else self.elapsed)
+        if self.operation_url:
+            out["operation_url"] = redact_url(self.operation_url)
+        if self.job_id:
+            out["job_id"] = self.job_id
+        return out
+
+
+class ValidationError(AzBackupError):
+    """Our own pre-flight refusal of the options (``option`` names the option at fault)."""
+
+    def __init__(self, msg, option=None):
+        self.option = option
+        super(ValidationError, self).__init__(msg)
+
+    def _fail_extras(self):
+        return dict(option=self.option) if self.option else {}
+
+
+class MissingDependencyError(AzBackupError):
+    """A Python library the collection needs is not installed on the host that runs the module."""
+
+    def __init__(self, library, import_error=None, reason=None):
+        self.library = library
+        self.import_error = import_error  # a traceback text, for fail_json(exception=...)
+        msg = "The Python library %s is required%s" % (library, " " + reason if reason else "")
+        super(MissingDependencyError, self).__init__(msg)

@@ -1,0 +1,470 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, azbackup.restore contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import socket
+import threading
+import time
+import uuid
+from email.utils import formatdate
+
+import pytest
+import requests
+import responses
+from urllib3.exceptions import MaxRetryError, NewConnectionError, ProtocolError
+
+from ansible_collections.azbackup.restore.plugins.module_utils._arm_client import ArmClient, certainly_not_sent
+from ansible_collections.azbackup.restore.plugins.module_utils._errors import (
+    AzBackupError,
+    AzureApiError,
+    AzureConnectionError,
+)
+from ansible_collections.azbackup.restore.plugins.module_utils._retry import RetryPolicy
+
+BASE = "https://management.azure.com"
+VAULT = "/subscriptions/sub1/resourceGroups/rg1/providers/Microsoft.RecoveryServices/vaults/v1"
+ITEM = VAULT + "/backupFabrics/Azure/protectionContainers/IaasVMContainer;iaasvmcontainerv2;rg1;vm1" \
+    "/protectedItems/VM;iaasvmcontainerv2;rg1;vm1"
+ITEM_ENC = ITEM.replace(";", "%3B")
+SIGNED = (BASE + "/subscriptions/sub1/providers/Microsoft.RecoveryServices/locations/westus/"
+          "backupCrrOperationsStatus/b64%2Bop%3D%3D?api-version=2023-01-15&t=638400000000000000"
+          "&c=MIIHcert%2Babc~x%7E&s=SiGnAtUrE_-%2F%3D&h=HaSh-%3D")
+CORR = {"x-ms-correlation-request-id": "corr-42", "x-ms-request-id": "req-42"}
+
+
+class FakeTokens(object):
+    def __init__(self):
+        self.n = 1
+        self.invalidated = 0
+
+    def token(self):
+        return "tok-%d" % self.n
+
+    def invalidate(self):
+        self.invalidated += 1
+        self.n += 1
+
+
+class FakeTime(object):
+    """A monotonic clock that only moves when the code under test sleeps."""
+
+    def __init__(self):
+        self.now = 100.0
+        self.sleeps = []
+
+    def clock(self):
+        return self.now
+
+    def sleep(self, seconds):
+        assert seconds >= 0
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture
+def clock():
+    return FakeTime()
+
+
+@pytest.fixture
+def client(clock):
+    return ArmClient(BASE + "/", FakeTokens(), retry=RetryPolicy(max_attempts=4, jitter=0.0), sleep=clock.sleep,
+                     clock=clock.clock, user_agent="azbackup.restore/test")
+
+
+def reset_error():
+    return requests.exceptions.ConnectionError(
+        ProtocolError("Connection aborted.", ConnectionResetError(104, "Connection reset by peer")))
+
+
+def refused_error():
+    reason = NewConnectionError(None, "Failed to establish a new connection: [Errno 111] Connection refused")
+    return requests.exceptions.ConnectionError(MaxRetryError(None, "/", reason))
+
+
+class TestRequestShape:
+    @responses.activate
+    def test_headers_and_body(self, client):
+        responses.add(responses.POST, BASE + ITEM_ENC + "/recoveryPoints/123/restore", status=202)
+        resp = client.post(ITEM + "/recoveryPoints/123/restore", api_version="2026-02-01",
+                           json={"properties": {"objectType": "IaasVMRestoreRequest"}})
+        assert resp.status_code == 202 and resp.body is None
+        req = responses.calls[0].request
+        assert req.url == BASE + ITEM_ENC + "/recoveryPoints/123/restore?api-version=2026-02-01"
+        assert req.headers["Authorization"] == "Bearer tok-1"
+        assert req.headers["User-Agent"] == "azbackup.restore/test"
+        assert req.headers["Accept"] == "application/json"
+        assert req.headers["Content-Type"] == "application/json"
+        uuid.UUID(req.headers["x-ms-client-request-id"])
+        assert json.loads(req.body) == {"properties": {"objectType": "IaasVMRestoreRequest"}}
+        assert client.request_count == 1
+
+    @responses.activate
+    def test_get_without_body_has_no_content_type(self, client):
+        responses.add(responses.GET, BASE + VAULT, json={"name": "v1"},
+                      headers=CORR)
+        resp = client.get(VAULT, api_version="2023-04-01")
+        assert resp.body == {"name": "v1"}
+        assert resp.correlation_id == "corr-42" and resp.request_id == "req-42"
+        assert resp.header("X-MS-REQUEST-ID") == "req-42"
+        assert "Content-Type" not in responses.calls[0].request.headers
+
+    @responses.activate
+    def test_default_user_agent(self):
+        responses.add(responses.GET, BASE + VAULT, json={})
+        ArmClient(BASE, FakeTokens()).get(VAULT, api_version="x")
+        ua = responses.calls[0].request.headers["User-Agent"]
+        assert ua.startswith("azbackup.restore/0.1.0 python/") and " requests/" in ua
+
+    @responses.activate
+    def test_extra_headers(self, client):
+        responses.add(responses.POST, BASE + "/x", status=200, json={})
+        client.post("/x", json={}, headers={"x-ms-authorization-auxiliary": "Bearer aux"})
+        assert responses.calls[0].request.headers["x-ms-authorization-auxiliary"] == "Bearer aux"
+
+    @responses.activate
+    def test_requests_ca_bundle_is_honoured(self, client, monkeypatch, tmp_path):
+        bundle = tmp_path / "ca.pem"
+        bundle.write_text("x")
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(bundle))
+        responses.add(responses.GET, BASE + VAULT, json={})
+        client.get(VAULT)
+        assert responses.calls[0].request.req_kwargs["verify"] == str(bundle)
+        assert responses.calls[0].request.req_kwargs["timeout"] == (10, 60)
+
+    @responses.activate
+    def test_text_body(self, client):
+        responses.add(responses.GET, BASE + "/t", body="plain words", status=200)
+        assert client.get("/t").body == "plain words"
+
+
+class TestUrls:
+    def test_path_encoding(self, client):
+        assert client.build_url(ITEM, "v1") == BASE + ITEM_ENC + "?api-version=v1"
+        assert client.build_url(ITEM_ENC, "v1") == BASE + ITEM_ENC + "?api-version=v1"  # not encoded twice
+        assert client.build_url("relative/path") == BASE + "/relative/path"
+
+    def test_params_are_percent_encoded(self, client):
+        url = client.build_url("/rp", "2026-02-01", {"$filter": "startDate eq '2024-01-01 12:00:00 AM'",
+                                                     "skip": None})
+        assert url == BASE + "/rp?api-version=2026-02-01&$filter=startDate%20eq%20'2024-01-01%2012:00:00%20AM'"
+
+    def test_absolute_url_verbatim(self, client):
+        assert client.build_url(SIGNED, "2026-02-01") == SIGNED  # has an api-version: nothing added
+
+    def test_absolute_url_without_api_version(self, client):
+        assert client.build_url("https://elsewhere/p?x=1", "v9") == "https://elsewhere/p?x=1&api-version=v9"
+
+    def test_path_with_query(self, client):
+        assert client.build_url("/p;q?api-version=v2", "v1") == BASE + "/p%3Bq?api-version=v2"
+
+    @responses.activate
+    def test_signed_url_sent_verbatim(self, client):
+        responses.add(responses.GET, SIGNED.split("?", maxsplit=1)[0], json={"status": "InProgress"})
+        client.get(SIGNED)
+        assert responses.calls[0].request.url == SIGNED
+
+
+class TestRetries:
+    @responses.activate
+    def test_429_retry_after_seconds(self, client, clock):
+        responses.add(responses.GET, BASE + VAULT, status=429, headers={"Retry-After": "7"},
+                      json={"error": {"code": "TooManyRequests", "message": "slow down"}})
+        responses.add(responses.GET, BASE + VAULT, json={"ok": True})
+        assert client.get(VAULT).body == {"ok": True}
+        assert clock.sleeps == [7.0]
+        assert client.request_count == 2
+
+    @responses.activate
+    def test_429_retry_after_http_date(self, client, clock):
+        when = formatdate(time.time() + 20, usegmt=True)
+        responses.add(responses.GET, BASE + VAULT, status=429, headers={"Retry-After": when})
+        responses.add(responses.GET, BASE + VAULT, json={})
+        client.get(VAULT)
+        assert len(clock.sleeps) == 1 and 17.0 <= clock.sleeps[0] <= 20.0
+
+    @responses.activate
+    def test_503_then_success(self, client, clock):
+        responses.add(responses.GET, BASE + VAULT, status=503, body="Service Unavailable")
+        responses.add(responses.GET, BASE + VAULT, status=200, json={"name": "v1"})
+        assert client.get(VAULT).body == {"name": "v1"}
+        assert clock.sleeps == [1.0]  # backoff_base, no jitter
+        ids = set(c.request.headers["x-ms-client-request-id"] for c in responses.calls)
+        assert len(ids) == 1  # one logical request
+
+    @responses.activate
+    def test_exhausted_names_correlation_id(self, client, clock):
+        for dummy in range(4):
+            responses.add(responses.GET, BASE + VAULT, status=500, headers=CORR,
+                          json={"error": {"code": "InternalServerError", "message": "boom"}})
+        with pytest.raises(AzureApiError) as exc:
+            client.get(VAULT, api_version="2023-04-01")
+        err = exc.value
+        assert err.status_code == 500 and err.error_code == "InternalServerError" and err.attempts == 4
+        assert "corr-42" in err.msg and "gave up after 4 attempts" in err.msg
+        assert err.to_fail_kwargs()["correlation_id"] == "corr-42"
+        assert err.to_fail_kwargs()["request_id"] == "req-42"
+        assert clock.sleeps == [1.0, 2.0, 4.0]
+        assert client.request_count == 4
+
+    @responses.activate
+    def test_total_time_budget(self, clock):
+        c = ArmClient(BASE, FakeTokens(), retry=RetryPolicy(max_attempts=10, max_total=30), sleep=clock.sleep,
+                      clock=clock.clock)
+        responses.add(responses.GET, BASE + VAULT, status=429, headers={"Retry-After": "45"})
+        with pytest.raises(AzureApiError) as exc:
+            c.get(VAULT)
+        assert exc.value.status_code == 429 and clock.sleeps == []  # never sleeps past the budget
+
+    @responses.activate
+    def test_post_not_retried_after_5xx(self, client, clock):
+        responses.add(responses.POST, BASE + "/restore", status=500, json={"error": {"code": "X", "message": "y"}})
+        with pytest.raises(AzureApiError) as exc:
+            client.post("/restore", json={})
+        assert client.request_count == 1 and clock.sleeps == []
+        assert "not retried" in exc.value.msg and exc.value.retried is False
+
+    @responses.activate
+    def test_post_retried_after_429(self, client, clock):
+        responses.add(responses.POST, BASE + "/restore", status=429, headers={"Retry-After": "3"})
+        responses.add(responses.POST, BASE + "/restore", status=202)
+        assert client.post("/restore", json={}).status_code == 202
+        assert clock.sleeps == [3.0]
+
+    @responses.activate
+    def test_idempotent_post_retried_after_5xx(self, client):
+        responses.add(responses.POST, BASE + "/read", status=503)
+        responses.add(responses.POST, BASE + "/read", json={"v": 1})
+        assert client.post("/read", json={}, ok=(200,), idempotent=True).body == {"v": 1}
+
+    @responses.activate
+    def test_non_retryable_status(self, client):
+        responses.add(responses.GET, BASE + VAULT, status=404, json={"error": {"code": "ResourceNotFound",
+                                                                               "message": "gone"}})
+        with pytest.raises(AzureApiError) as exc:
+            client.get(VAULT)
+        assert exc.value.error_code == "ResourceNotFound" and client.request_count == 1
+
+    @responses.activate
+    def test_unexpected_success_status(self, client):
+        responses.add(responses.GET, BASE + VAULT, status=202)
+        with pytest.raises(AzureApiError) as exc:
+            client.get(VAULT)
+        assert "Unexpected answer HTTP 202 (expected 200)" in exc.value.msg
+
+    @responses.activate
+    def test_ok_none_accepts_any_2xx(self, client):
+        responses.add(responses.DELETE, BASE + VAULT, status=204)
+        assert client.request("DELETE", VAULT, ok=None).status_code == 204
+
+    @responses.activate
+    def test_gateway_html_error(self, client):
+        for dummy in range(4):
+            responses.add(responses.GET, BASE + VAULT, status=502,
+                          body="<html><body><h1>502 Bad Gateway</h1></body></html>")
+        with pytest.raises(AzureApiError) as exc:
+            client.get(VAULT)
+        assert "(HTTP 502) 502 Bad Gateway" in exc.value.msg
+
+
+class TestConnectionErrors:
+    @responses.activate
+    def test_get_retried_after_reset(self, client, clock):
+        responses.add(responses.GET, BASE + VAULT, body=reset_error())
+        responses.add(responses.GET, BASE + VAULT, json={"ok": 1})
+        assert client.get(VAULT).body == {"ok": 1}
+        assert clock.sleeps == [1.0]
+
+    @responses.activate
+    def test_post_not_retried_after_reset(self, client, clock):
+        responses.add(responses.POST, BASE + "/restore", body=reset_error())
+        with pytest.raises(AzureConnectionError) as exc:
+            client.post("/restore", json={})
+        assert client.request_count == 1 and "may have acted" in exc.value.msg
+
+    @responses.activate
+    def test_post_not_retried_after_read_timeout(self, client):
+        responses.add(responses.POST, BASE + "/restore", body=requests.exceptions.ReadTimeout("read timed out"))
+        with pytest.raises(AzureConnectionError):
+            client.post("/restore", json={})
+        assert client.request_count == 1
+
+    @responses.activate
+    def test_post_retried_after_refused(self, client, clock):
+        responses.add(responses.POST, BASE + "/restore", body=refused_error())
+        responses.add(responses.POST, BASE + "/restore", body=requests.exceptions.ConnectTimeout("connect"))
+        responses.add(responses.POST, BASE + "/restore", status=202)
+        assert client.post("/restore", json={}).status_code == 202
+        assert client.request_count == 3 and clock.sleeps == [1.0, 2.0]
+
+    @responses.activate
+    def test_connection_errors_exhausted(self, client):
+        for dummy in range(4):
+            responses.add(responses.GET, BASE + VAULT, body=reset_error())
+        with pytest.raises(AzureConnectionError) as exc:
+            client.get(VAULT, api_version="v1")
+        assert exc.value.attempts == 4 and "failed after 4 attempt(s)" in exc.value.msg
+
+    @responses.activate
+    def test_certificate_error_not_retried(self, client):
+        responses.add(responses.GET, BASE + VAULT, body=requests.exceptions.SSLError(
+            "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self-signed certificate"))
+        with pytest.raises(AzureConnectionError) as exc:
+            client.get(VAULT)
+        assert "REQUESTS_CA_BUNDLE" in exc.value.msg and client.request_count == 1
+
+    def test_classification(self):
+        assert certainly_not_sent(refused_error())
+        assert certainly_not_sent(requests.exceptions.ConnectTimeout("x"))
+        assert not certainly_not_sent(reset_error())
+        assert not certainly_not_sent(requests.exceptions.ReadTimeout("x"))
+
+
+class _Server(object):
+    """A local TCP server: 'reset' reads a request and drops the connection without answering."""
+
+    def __init__(self):
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(8)
+        self.sock.settimeout(0.1)
+        self.port = self.sock.getsockname()[1]
+        self.accepted = 0
+        self.thread = threading.Thread(target=self.run)
+        self.thread.daemon = True
+        self.stop = False
+        self.thread.start()
+
+    def run(self):
+        while not self.stop:
+            try:
+                conn, dummy = self.sock.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            self.accepted += 1
+            try:
+                conn.settimeout(2)
+                conn.recv(65536)
+            except OSError:
+                pass
+            conn.close()
+
+    def close(self):
+        self.stop = True
+        self.thread.join(5)
+        self.sock.close()
+
+
+class TestRealSockets:
+    """The same rules against real urllib3 exceptions (loopback only)."""
+
+    def test_refused_post_is_retried(self, clock):
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        s.close()  # nothing listens there now
+        c = ArmClient("http://127.0.0.1:%d" % port, FakeTokens(), retry=RetryPolicy(max_attempts=3, jitter=0),
+                      sleep=clock.sleep, clock=clock.clock, timeout=(2, 2))
+        with pytest.raises(AzureConnectionError) as exc:
+            c.post("/restore", json={})
+        assert c.request_count == 3 and clock.sleeps == [1.0, 2.0]
+        assert "failed after 3 attempt(s)" in exc.value.msg
+
+    def test_dropped_connection(self, clock):
+        server = _Server()
+        try:
+            c = ArmClient("http://127.0.0.1:%d" % server.port, FakeTokens(),
+                          retry=RetryPolicy(max_attempts=3, jitter=0), sleep=clock.sleep, clock=clock.clock,
+                          timeout=(2, 2))
+            with pytest.raises(AzureConnectionError):
+                c.post("/restore", json={})
+            assert c.request_count == 1  # the server got the request: a POST must not be sent again
+            with pytest.raises(AzureConnectionError):
+                c.get("/vault")
+            assert c.request_count == 4  # a GET is retried
+        finally:
+            server.close()
+
+
+class TestUnauthorized:
+    @responses.activate
+    def test_401_refreshes_token_once(self, client):
+        responses.add(responses.GET, BASE + VAULT, status=401,
+                      json={"error": {"code": "ExpiredAuthenticationToken", "message": "expired"}})
+        responses.add(responses.GET, BASE + VAULT, json={"ok": 1})
+        assert client.get(VAULT).body == {"ok": 1}
+        assert client.token_provider.invalidated == 1
+        assert [c.request.headers["Authorization"] for c in responses.calls] == ["Bearer tok-1", "Bearer tok-2"]
+
+    @responses.activate
+    def test_401_twice_is_an_error(self, client):
+        for dummy in range(2):
+            responses.add(responses.POST, BASE + "/restore", status=401,
+                          json={"error": {"code": "InvalidAuthenticationToken", "message": "no"}})
+        with pytest.raises(AzureApiError) as exc:
+            client.post("/restore", json={})
+        assert exc.value.status_code == 401 and client.request_count == 2
+        assert client.token_provider.invalidated == 1
+
+    @responses.activate
+    def test_token_never_in_messages(self, client):
+        responses.add(responses.GET, SIGNED.split("?", maxsplit=1)[0], status=403, json={"error": {
+            "code": "AuthorizationFailed", "message": "token tok-1 (Bearer tok-1) may not read %s" % SIGNED}})
+        with pytest.raises(AzureApiError) as exc:
+            client.get(SIGNED)
+        text = exc.value.msg + json.dumps(exc.value.to_fail_kwargs())
+        assert "Bearer tok-1" not in text and "SiGnAtUrE" not in text and "HaSh" not in text
+        assert "api-version=2023-01-15" in exc.value.url
+
+
+class TestPaging:
+    @responses.activate
+    def test_three_pages(self, client):
+        page2 = BASE + VAULT + "/backupJobs?api-version=2026-02-01&$skiptoken=p2%3D%3D"
+        page3 = BASE + VAULT + "/backupJobs?api-version=2026-02-01&$skiptoken=p3%3D%3D"
+        responses.add(responses.GET, BASE + VAULT + "/backupJobs", json={"value": [1, 2], "nextLink": page2})
+        responses.add(responses.GET, BASE + VAULT + "/backupJobs", json={"value": [3], "nextLink": page3})
+        responses.add(responses.GET, BASE + VAULT + "/backupJobs", json={"value": [4, 5], "nextLink": ""})
+        assert list(client.list(VAULT + "/backupJobs", api_version="2026-02-01",
+                                params={"$filter": "status eq 'InProgress'"})) == [1, 2, 3, 4, 5]
+        urls = [c.request.url for c in responses.calls]
+        assert urls[0] == BASE + VAULT + "/backupJobs?api-version=2026-02-01&$filter=status%20eq%20'InProgress'"
+        assert urls[1:] == [page2, page3]  # verbatim
+
+    @responses.activate
+    def test_missing_next_link_and_value(self, client):
+        responses.add(responses.GET, BASE + "/x", json={})
+        assert list(client.list("/x")) == []
+
+    @responses.activate
+    def test_next_link_without_api_version_gets_it(self, client):
+        responses.add(responses.GET, BASE + "/x", json={"value": [1], "nextLink": BASE + "/x?$skiptoken=2"})
+        responses.add(responses.GET, BASE + "/x", json={"value": [2]})
+        assert list(client.list("/x", api_version="v1")) == [1, 2]
+        assert responses.calls[1].request.url == BASE + "/x?$skiptoken=2&api-version=v1"
+
+    @responses.activate
+    def test_repeating_next_link(self, client):
+        loop = BASE + "/x?api-version=v1&$skiptoken=same"
+        responses.add(responses.GET, BASE + "/x", json={"value": [1], "nextLink": loop})
+        responses.add(responses.GET, BASE + "/x", json={"value": [2], "nextLink": loop})
+        got = []
+        with pytest.raises(AzBackupError) as exc:
+            for item in client.list("/x", api_version="v1"):
+                got.append(item)
+        assert got == [1, 2] and "same nextLink" in exc.value.msg and len(responses.calls) == 2
+
+    @responses.activate
+    def test_post_list(self, client):
+        responses.add(responses.POST, BASE + "/crrJobs", json={"value": [1], "nextLink": BASE + "/crrJobs?p=2"})
+        responses.add(responses.GET, BASE + "/crrJobs", json={"value": [2]})
+        assert list(client.list("/crrJobs", method="POST", json={"resourceId": VAULT})) == [1, 2]
+        assert json.loads(responses.calls[0].request.body) == {"resourceId": VAULT}
+        assert responses.calls[1].request.method == "GET"
