@@ -1,0 +1,841 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, azbackup.restore contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: restore_job_info
+short_description: Read, list, wait for and cancel Azure Backup restore jobs
+version_added: 0.1.0
+description:
+  - Reads the jobs of a Recovery Services vault - one by O(job_id), several by O(job_ids), or the job
+    behind an asynchronous operation URL returned by M(azbackup.restore.vm_restore) or
+    M(azbackup.restore.crr_restore) with C(wait=none) - or lists the vault's jobs with filters.
+  - With O(wait_for=completed) waits until every selected job has ended, polling only the jobs still
+    running, so that restores started in parallel take as long as the slowest one.
+  - With O(cancel=true) cancels running jobs.
+  - With O(region=secondary) reads the cross-region restore jobs, which live in the vault's secondary
+    (paired) region.
+author:
+  - azbackup.restore contributors (@azbackup)
+options:
+  vault_name:
+    description:
+      - Name of the Recovery Services vault.
+    type: str
+    required: true
+  vault_resource_group:
+    description:
+      - Resource group of the vault.
+    type: str
+    required: true
+  job_id:
+    description:
+      - Read this job (its id, a GUID).
+    type: str
+  job_ids:
+    description:
+      - Read these jobs.
+      - May be combined with O(job_id), O(operation_url) and O(operation_urls); the jobs are returned in the
+        order given, each once.
+    type: list
+    elements: str
+  operation_url:
+    description:
+      - The C(Azure-AsyncOperation) URL of a restore (the C(operation_url) a restore module returns with
+        C(wait=none)). It is read verbatim; its C(properties.jobId) names the job.
+      - If the operation is still running, the module waits for it (within O(wait_timeout)) whatever
+        O(wait_for) says.
+      - A cross-region restore operation (C(.../locations/{region}/backupCrrOperationsStatus/...)) names a job
+        of that secondary region.
+    type: str
+  operation_urls:
+    description:
+      - Several operation URLs, as O(operation_url).
+    type: list
+    elements: str
+  status:
+    description:
+      - When listing, only jobs with this status.
+    type: str
+    choices: [InProgress, Completed, CompletedWithWarnings, Failed, Cancelled, Cancelling]
+  operation:
+    description:
+      - When listing, only jobs of this operation; V(all) for every operation.
+      - If not set, V(Restore) with O(region=primary) and V(CrossRegionRestore) with O(region=secondary).
+    type: str
+    choices: [all, Restore, CrossRegionRestore, Backup, ConfigureBackup, DisableBackup, DeleteBackupData, Register,
+              UnRegister, Undelete, UpdateCustomerManagedKey]
+  start_time:
+    description:
+      - When listing, only jobs started at or after this time, ISO 8601 (V(2026-11-01T08:00:00Z); without a
+        zone the time is UTC).
+      - Azure needs a time window to list jobs. If not set, seven days before O(end_time).
+    type: str
+  end_time:
+    description:
+      - When listing, only jobs started at or before this time, ISO 8601.
+      - If not set, now.
+      - A window that ends before it starts fails before any request is sent.
+    type: str
+  vm_id:
+    description:
+      - When listing, only jobs of this protected virtual machine (its resource id).
+      - Applied to the answer (the job's entity and container names); Azure has no such filter.
+      - Mutually exclusive with O(vm_name) and O(vm_resource_group).
+    type: str
+  vm_name:
+    description:
+      - When listing, only jobs of the protected virtual machine of this name.
+    type: str
+  vm_resource_group:
+    description:
+      - With O(vm_name), only jobs whose container names this resource group.
+    type: str
+  region:
+    description:
+      - V(primary) reads the jobs in the vault's region.
+      - V(secondary) reads the cross-region restore jobs in the vault's secondary region (with C(POST
+        backupCrrJob) and C(POST backupCrrJobs)).
+    type: str
+    choices: [primary, secondary]
+    default: primary
+  secondary_region:
+    description:
+      - The secondary region for O(region=secondary), for example V(northeurope).
+      - If not set, the paired region of the vault's region as Azure Resource Manager's locations API names it.
+    type: str
+  api_version:
+    description:
+      - The api-version of the job requests.
+      - If not set, V(2024-04-01) for O(region=primary) and V(2023-01-15) for O(region=secondary).
+    type: str
+  wait_for:
+    description:
+      - V(none) returns the jobs as they are.
+      - V(completed) waits until every selected job has ended (C(Completed), C(CompletedWithWarnings),
+        C(Failed) or C(Cancelled)). When listing, the jobs still running in the list are waited for.
+      - Each round reads only the jobs still running, one request per job.
+    type: str
+    choices: [none, completed]
+    default: none
+  wait_timeout:
+    description:
+      - Seconds to wait in all, for operation URLs, cancellations and jobs together.
+      - When it runs out the task fails, naming the jobs still running and their last status.
+    type: int
+    default: 3600
+  poll_interval:
+    description:
+      - Seconds between two rounds of polling.
+      - If not set, 30 seconds growing by half at each round up to 120 seconds for jobs (asynchronous
+        operations honour the server's C(Retry-After), else start at 15 seconds).
+      - When set, this fixed interval is used.
+    type: int
+  fail_on_job_failure:
+    description:
+      - Fail the task when a job it names (by id or operation URL) or waits for ended C(Failed) or C(Cancelled),
+        naming each job's Azure error code and message.
+      - Jobs this task cancelled do not count.
+      - If not set, V(true) with O(wait_for=completed), else V(false).
+    type: bool
+  cancel:
+    description:
+      - Cancel the selected jobs (O(job_id), O(job_ids), O(operation_url) or O(operation_urls)) that are running.
+      - Sends C(POST .../backupJobs/{id}/cancel) and follows the cancellation to its end. A job that already
+        ended, or is already being cancelled, is left alone.
+      - Only jobs of the primary region can be cancelled.
+    type: bool
+    default: false
+extends_documentation_fragment:
+  - azbackup.restore.azure
+  - azbackup.restore.attributes
+  - azbackup.restore.attributes.actiongroup_azure
+  - azbackup.restore.attributes.platform
+attributes:
+  check_mode:
+    support: full
+    details:
+      - With O(cancel=true) no cancellation is sent; C(changed) says whether one would be.
+  diff_mode:
+    support: none
+notes:
+  - C(changed) is V(true) only when a job was cancelled.
+  - Failures carry C(jobs) (the last state of every selected job) beside the message.
+seealso:
+  - module: azbackup.restore.vm_restore
+  - module: azbackup.restore.crr_restore
+"""
+
+EXAMPLES = r"""
+- name: Restore jobs of the last seven days
+  azbackup.restore.restore_job_info:
+    vault_name: rsv-prod
+    vault_resource_group: rg-vault
+  register: restores
+
+- name: Failed restores of one VM in November
+  azbackup.restore.restore_job_info:
+    vault_name: rsv-prod
+    vault_resource_group: rg-vault
+    vm_name: vm-web-01
+    vm_resource_group: rg-prod
+    status: Failed
+    start_time: "2026-11-01T00:00:00Z"
+    end_time: "2026-11-30T23:59:59Z"
+
+- name: One job
+  azbackup.restore.restore_job_info:
+    vault_name: rsv-prod
+    vault_resource_group: rg-vault
+    job_id: 5bd7a1c8-3e4f-4a6b-9c2d-0e1f2a3b4c5d
+  register: one
+
+- name: Start several restores without waiting
+  azbackup.restore.vm_restore:
+    vault_name: rsv-prod
+    vault_resource_group: rg-vault
+    vm_name: "{{ item }}"
+    vm_resource_group: rg-prod
+    restore_type: restore_disks
+    staging_storage_account: strestorewe
+    staging_storage_account_resource_group: rg-restore
+    target_resource_group: rg-restore
+    wait: none
+  loop: [vm-app-001, vm-app-002, vm-app-003]
+  register: started
+
+- name: Wait for all of them (as long as the slowest)
+  azbackup.restore.restore_job_info:
+    vault_name: rsv-prod
+    vault_resource_group: rg-vault
+    # a run that found its restore already running returns the job id instead of an operation URL
+    operation_urls: "{{ started.results | selectattr('operation_url', 'defined') | map(attribute='operation_url') | list }}"
+    job_ids: "{{ started.results | selectattr('job_id', 'defined') | map(attribute='job_id') | list }}"
+    wait_for: completed
+    wait_timeout: 7200
+
+- name: Wait for cross-region restore jobs
+  azbackup.restore.restore_job_info:
+    vault_name: rsv-prod
+    vault_resource_group: rg-vault
+    region: secondary
+    job_ids: "{{ crr_job_ids }}"
+    wait_for: completed
+
+- name: Cancel a restore
+  azbackup.restore.restore_job_info:
+    vault_name: rsv-prod
+    vault_resource_group: rg-vault
+    job_id: 5bd7a1c8-3e4f-4a6b-9c2d-0e1f2a3b4c5d
+    cancel: true
+"""
+
+RETURN = r"""
+jobs:
+  description:
+    - The jobs, in the order asked for, or newest first when listing (V([]) when none matches).
+  returned: success, and on failure once jobs were read
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: Resource id of the job.
+      returned: always
+      type: str
+      sample: "/subscriptions/9a8b7c6d-0000-4000-8000-000000000003/resourceGroups/rg-vault/providers/\
+        Microsoft.RecoveryServices/vaults/rsv-prod/backupJobs/5bd7a1c8-3e4f-4a6b-9c2d-0e1f2a3b4c5d"
+    job_id:
+      description: The job id.
+      returned: always
+      type: str
+      sample: 5bd7a1c8-3e4f-4a6b-9c2d-0e1f2a3b4c5d
+    status:
+      description: C(InProgress), C(Cancelling), C(Completed), C(CompletedWithWarnings), C(Failed) or C(Cancelled).
+      returned: always
+      type: str
+      sample: Completed
+    operation:
+      description: What the job does (C(Restore), C(CrossRegionRestore), C(Backup)...).
+      returned: always
+      type: str
+      sample: Restore
+    entity:
+      description: Name of the protected virtual machine.
+      returned: always
+      type: str
+      sample: vm-web-01
+    backup_management_type:
+      description: Azure Backup's management type.
+      returned: always
+      type: str
+      sample: AzureIaasVM
+    container_name:
+      description: The protection container of the virtual machine.
+      returned: always
+      type: str
+      sample: iaasvmcontainerv2;rg-prod;vm-web-01
+    start_time:
+      description: When the job started, ISO 8601 UTC.
+      returned: always
+      type: str
+      sample: "2026-11-04T10:00:00Z"
+    end_time:
+      description: When the job ended, ISO 8601 UTC (V(null) while running).
+      returned: always
+      type: str
+      sample: "2026-11-04T10:01:07Z"
+    duration:
+      description: How long the job ran, ISO 8601 duration.
+      returned: always
+      type: str
+      sample: PT1M7S
+    activity_id:
+      description: Azure's activity id of the job.
+      returned: always
+      type: str
+      sample: 0d1f0bd3-7b40-4d4c-bd7f-9f0c3c4d7e1a
+    actions:
+      description: What can be done with the job (C(Cancellable), C(Retriable)).
+      returned: always
+      type: list
+      elements: raw
+      sample: [Cancellable]
+    error_details:
+      description: Azure's errors of a failed job.
+      returned: always
+      type: list
+      elements: dict
+      sample: [{"code": 400001, "title": "UserErrorStorageAccountNotFound", "message": "...", "recommendations": []}]
+    restore_type:
+      description: V(restore_disks), V(replace_disks) or V(new_vm) for restore jobs.
+      returned: always
+      type: str
+      sample: restore_disks
+    recovery_point_time:
+      description: Time of the recovery point a restore job restores, ISO 8601 UTC.
+      returned: always
+      type: str
+      sample: "2026-11-03T01:00:00Z"
+    target_storage_account:
+      description: Staging storage account of a restore job.
+      returned: always
+      type: str
+      sample: strestorewe
+    target_resource_group:
+      description: Target resource group of a restore job.
+      returned: always
+      type: str
+      sample: rg-restore
+    target_vm_name:
+      description: Name of the virtual machine a V(new_vm) restore creates.
+      returned: always
+      type: str
+      sample: vm-web-01-restored
+    config_blob_uri:
+      description: URI of the restored virtual machine's configuration (a completed restore-disks job).
+      returned: always
+      type: str
+      sample: https://strestorewe.blob.core.windows.net/vm-web-01-abc/config-vm-web-01.json
+    template_blob_uri:
+      description: URI of the ARM template that creates a virtual machine from the restored disks.
+      returned: always
+      type: str
+      sample: https://strestorewe.blob.core.windows.net/vm-web-01-abc/azuredeploy.json
+    config_blob_name:
+      description: Name of the configuration blob.
+      returned: always
+      type: str
+      sample: config-vm-web-01.json
+    config_blob_container_name:
+      description: Container of the configuration blob.
+      returned: always
+      type: str
+      sample: vm-web-01-abc
+    extended_info:
+      description: Tasks, progress and the raw property bags of the job.
+      returned: always
+      type: dict
+      sample: {"progress_percentage": 45.0, "tasks": [], "property_bag": {}, "internal_property_bag": {}}
+job:
+  description: The job, when exactly one was asked for (by O(job_id), O(operation_url) or a list of one).
+  returned: success, when one job was asked for
+  type: dict
+  sample: {"job_id": "5bd7a1c8-3e4f-4a6b-9c2d-0e1f2a3b4c5d", "status": "Completed", "operation": "Restore"}
+secondary_region:
+  description: The secondary region the cross-region restore jobs were read in.
+  returned: when jobs of the secondary region were read
+  type: str
+  sample: northeurope
+cancelled_job_ids:
+  description: The jobs a cancellation was sent for (or would be, in check mode).
+  returned: when O(cancel=true)
+  type: list
+  elements: str
+  sample: [5bd7a1c8-3e4f-4a6b-9c2d-0e1f2a3b4c5d]
+duration:
+  description: Seconds the task waited (operations, cancellations and jobs).
+  returned: success
+  type: float
+  sample: 95.2
+"""
+
+import datetime
+import re
+import time
+
+from collections import namedtuple
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.azbackup.restore.plugins.module_utils import _backup as bk
+from ansible_collections.azbackup.restore.plugins.module_utils import _poller
+from ansible_collections.azbackup.restore.plugins.module_utils import _resource_id as rid
+from ansible_collections.azbackup.restore.plugins.module_utils._common import (
+    azure_argument_spec,
+    check_dependencies,
+    fail_from_error,
+    get_client,
+    require_subscription,
+    secret_values,
+)
+from ansible_collections.azbackup.restore.plugins.module_utils._errors import (
+    AzBackupError,
+    AzureApiError,
+    OperationFailedError,
+    OperationTimeoutError,
+    ValidationError,
+    redact_url,
+)
+
+JOB_STATUSES = ["InProgress", "Completed", "CompletedWithWarnings", "Failed", "Cancelled", "Cancelling"]
+OPERATIONS = ["all", "Restore", "CrossRegionRestore", "Backup", "ConfigureBackup", "DisableBackup", "DeleteBackupData",
+              "Register", "UnRegister", "Undelete", "UpdateCustomerManagedKey"]
+SELECTORS = ("job_id", "job_ids", "operation_url", "operation_urls")
+LIST_FILTERS = ("status", "operation", "start_time", "end_time", "vm_id", "vm_name", "vm_resource_group")
+DEFAULT_WINDOW = datetime.timedelta(days=7)
+JOB_INTERVAL = 30.0
+
+# Injected so that tests never sleep.
+_sleep = time.sleep
+_clock = time.monotonic
+
+
+def _now():
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
+# A job to read: its id and, for a cross-region restore job, the secondary region (None: primary).
+JobRef = namedtuple("JobRef", "job_id region")
+
+_CRR_OPERATION_RE = re.compile(r"/locations/([^/]+)/backupcrroperationsstatus/", re.IGNORECASE)
+
+
+def argument_spec():
+    spec = azure_argument_spec()
+    spec.update(
+        vault_name=dict(type="str", required=True),
+        vault_resource_group=dict(type="str", required=True),
+        job_id=dict(type="str"),
+        job_ids=dict(type="list", elements="str"),
+        operation_url=dict(type="str"),
+        operation_urls=dict(type="list", elements="str"),
+        status=dict(type="str", choices=JOB_STATUSES),
+        operation=dict(type="str", choices=OPERATIONS),
+        start_time=dict(type="str"),
+        end_time=dict(type="str"),
+        vm_id=dict(type="str"),
+        vm_name=dict(type="str"),
+        vm_resource_group=dict(type="str"),
+        region=dict(type="str", choices=["primary", "secondary"], default="primary"),
+        secondary_region=dict(type="str"),
+        api_version=dict(type="str"),
+        wait_for=dict(type="str", choices=["none", "completed"], default="none"),
+        wait_timeout=dict(type="int", default=3600),
+        poll_interval=dict(type="int"),
+        fail_on_job_failure=dict(type="bool"),
+        cancel=dict(type="bool", default=False),
+    )
+    return spec
+
+
+# --------------------------------------------------------------------------------------------
+# Plain helpers
+
+
+def list_window(start_time, end_time, now):
+    """The (start, end) of a job listing: the options, else the seven days before the end (now)."""
+    start, end = bk.check_time_window(start_time, end_time)
+    if end is None:
+        end = now
+        if start is not None and start > end:
+            raise ValidationError("start_time (%s) is in the future" % bk.format_time(start), option="start_time")
+    if start is None:
+        start = end - DEFAULT_WINDOW
+    return start, end
+
+
+def vm_filter(params):
+    """(vm_name, vm_resource_group) to filter listed jobs on, from vm_id or vm_name / vm_resource_group."""
+    if params.get("vm_id"):
+        try:
+            parsed = rid.parse_resource_id(params["vm_id"])
+        except ValueError as e:
+            raise ValidationError("vm_id is not a valid virtual machine resource id: %s" % e, option="vm_id")
+        if (parsed.get("type") or "").lower() != "virtualmachines" or parsed.get("children"):
+            raise ValidationError("vm_id must be the id of a Microsoft.Compute/virtualMachines resource, got %r"
+                                  % params["vm_id"], option="vm_id")
+        return parsed["name"], parsed["resource_group"]
+    return params.get("vm_name"), params.get("vm_resource_group")
+
+
+def job_matches_vm(job, vm_name, vm_resource_group=None):
+    """Is this normalized job about that VM? The entity is the VM name; the container, when the job
+    names one (``iaasvmcontainerv2;{rg};{vm}``), must end with the resource group and the name."""
+    if vm_name and (job.get("entity") or "").strip().lower() != vm_name.lower():
+        return False
+    container = (job.get("container_name") or "").lower()
+    if vm_resource_group and container and ";" in container:
+        if not container.endswith(";%s;%s" % (vm_resource_group.lower(), (vm_name or job.get("entity") or "").lower())):
+            return False
+    return True
+
+
+def describe_job(job):
+    text = "%s (%s" % (job.get("job_id"), job.get("status") or "unknown")
+    progress = (job.get("extended_info") or {}).get("progress_percentage")
+    if progress is not None and job.get("status") in bk.JOB_RUNNING:
+        text += ", %s%%" % (int(progress) if float(progress).is_integer() else progress)
+    return text + ")"
+
+
+def job_errors_text(job):
+    errors = job.get("error_details") or []
+    if not errors:
+        dynamic = (job.get("extended_info") or {}).get("dynamic_error_message")
+        return dynamic or "Azure gave no error details"
+    return "; ".join("(%s) %s" % (e.get("title") or e.get("code") or "no error code",
+                                  e.get("message") or "no message") for e in errors)
+
+
+def operation_region(url):
+    """The secondary region of a cross-region restore operation URL, or None for a primary one."""
+    m = _CRR_OPERATION_RE.search(url.split("?", 1)[0])
+    return m.group(1).lower() if m else None
+
+
+def failed_jobs(jobs):
+    return [j for j in jobs if j.get("status") in bk.JOB_FAILED]
+
+
+def jobs_failed_error(failed):
+    """The error naming every failed job with Azure's error code and message."""
+    texts = ["job %s (%s of %s) ended %s: %s" % (j.get("job_id"), j.get("operation"), j.get("entity"),
+                                                 j.get("status"), job_errors_text(j)) for j in failed]
+    errors = failed[0].get("error_details") or [{}]
+    code = errors[0].get("title") or errors[0].get("code")
+    return OperationFailedError("%d job(s) ended without success: %s" % (len(failed), "; ".join(texts)),
+                                status=failed[0].get("status"), error_code=str(code) if code is not None else None)
+
+
+# --------------------------------------------------------------------------------------------
+# Reading jobs
+
+
+class JobReader(object):
+    """Reads jobs of one vault, in its region or in its secondary region."""
+
+    def __init__(self, client, subscription_id, vault_resource_group, vault_name, api_version=None,
+                 secondary_region=None, region="primary"):
+        self.client = client
+        self.subscription_id = subscription_id
+        self.vault_resource_group = vault_resource_group
+        self.vault_name = vault_name
+        self.vault_id = rid.vault_id(subscription_id, vault_resource_group, vault_name)
+        self.region = region
+        self.api_version = api_version
+        self._secondary = secondary_region.replace(" ", "").lower() if secondary_region else None
+
+    def secondary_region(self):
+        if self._secondary is None:
+            vault = bk.read_vault(self.client, self.subscription_id, self.vault_resource_group, self.vault_name)
+            self._secondary = bk.secondary_region_of(self.client, self.subscription_id, vault)
+        return self._secondary
+
+    def _version(self, secondary):
+        if self.api_version and secondary == (self.region == "secondary"):
+            return self.api_version
+        return bk.CRR_API_VERSION if secondary else bk.API_VERSION
+
+    def _where(self, ref):
+        if ref.region:
+            return "vault %s (resource group %s) in the secondary region %s" % (
+                self.vault_name, self.vault_resource_group, ref.region)
+        return "vault %s (resource group %s)" % (self.vault_name, self.vault_resource_group)
+
+    def get(self, ref):
+        try:
+            if ref.region:
+                raw = bk.get_crr_job(self.client, self.subscription_id, ref.region, self.vault_id, ref.job_id,
+                                     api_version=self._version(True))
+            else:
+                raw = bk.get_job(self.client, self.vault_id, ref.job_id, api_version=self._version(False))
+        except AzureApiError as e:
+            if e.status_code == 404 and e.error_code in bk.VAULT_NOT_FOUND_CODES:
+                raise bk.api_failure(e, "Vault %s was not found in resource group %s" % (
+                    self.vault_name, self.vault_resource_group))
+            if e.status_code == 404:
+                raise bk.api_failure(e, "Job %s was not found in %s" % (ref.job_id, self._where(ref)))
+            raise bk.api_failure(e, "Failed to read job %s of %s" % (ref.job_id, self._where(ref)))
+        return bk.normalize_job(raw)
+
+    def list(self, secondary, **filters):
+        ref = JobRef(None, self.secondary_region() if secondary else None)
+        try:
+            if secondary:
+                raw = bk.list_crr_jobs(self.client, self.subscription_id, ref.region, self.vault_id,
+                                       api_version=self._version(True), **filters)
+            else:
+                raw = bk.list_jobs(self.client, self.vault_id, api_version=self._version(False), **filters)
+        except AzureApiError as e:
+            if e.status_code == 404 and not secondary:
+                raise bk.api_failure(e, "Vault %s was not found in resource group %s" % (
+                    self.vault_name, self.vault_resource_group))
+            raise bk.api_failure(e, "Failed to list the jobs of %s" % self._where(ref))
+        return [(JobRef(j.get("job_id"), ref.region), j) for j in (bk.normalize_job(r) for r in raw)]
+
+    def cancel(self, ref, timeout, poll):
+        """POST cancel, then follow the cancellation (Location) to its end."""
+        url = "%s/backupJobs/%s/cancel" % (self.vault_id, ref.job_id)
+        try:
+            resp = self.client.post(url, api_version=self._version(False), ok=(200, 202, 204), idempotent=True)
+        except AzureApiError as e:
+            raise bk.api_failure(e, "Failed to cancel job %s of %s" % (ref.job_id, self._where(ref)))
+        urls = _poller.operation_urls(resp)
+        if resp.status_code == 202 and (urls["async_url"] or urls["location_url"]):
+            _poller.poll_operation(self.client, async_url=urls["async_url"], location_url=urls["location_url"],
+                                   timeout=timeout, retry_after=urls["retry_after"], sleep=_sleep, clock=_clock,
+                                   **poll)
+
+
+def resolve_operation(client, url, timeout, poll):
+    """The JobRef an Azure-AsyncOperation URL leads to (waiting for the operation when it runs)."""
+    path = url.split("?", 1)[0].lower()
+    if "/operationresults/" in path or "/backupcrroperationresults/" in path:
+        raise ValidationError("%s is an operation's Location URL, which never names the job; give the "
+                              "Azure-AsyncOperation URL (.../operationsStatus/... or .../backupCrrOperationsStatus/...)"
+                              % redact_url(url), option="operation_url")
+    try:
+        result = _poller.poll_operation(client, async_url=url, timeout=timeout, sleep=_sleep, clock=_clock, **poll)
+    except AzureApiError as e:
+        raise bk.api_failure(e, "Failed to read operation %s" % redact_url(url))
+    except OperationFailedError as e:
+        e._set_msg("The restore operation %s ended %s without starting a job: (%s) %s" % (
+            redact_url(url), e.status, e.error_code or "no error code", e.error_message or "Azure gave no details"))
+        raise
+    body = result.body if isinstance(result.body, dict) else {}
+    job_id = (body.get("properties") or {}).get("jobId")
+    if not job_id:
+        raise AzBackupError("Operation %s ended %s but names no job (no properties.jobId)" % (
+            redact_url(url), result.status))
+    return JobRef(job_id, operation_region(url))
+
+
+def wait_for_jobs(reader, state, refs, timeout, interval, backoff, max_interval, wait_timeout=None):
+    """Poll the jobs of ``refs`` still running (one read per job and round) until all have ended.
+
+    ``state`` (JobRef -> normalized job) holds the current states and is updated in place.
+    ``timeout`` is the time left; ``wait_timeout`` the whole budget the message names.
+    Raises OperationTimeoutError naming the jobs still running.
+    """
+    pending = [r for r in refs if not bk.job_is_terminal(state[r])]
+    if not pending:
+        return 0.0
+
+    def fetch():
+        for ref in list(pending):
+            state[ref] = reader.get(ref)
+            if bk.job_is_terminal(state[ref]):
+                pending.remove(ref)
+        return pending
+
+    result = _poller.wait_until(fetch, lambda p: not p, timeout, interval=interval,
+                                min_interval=min(interval, _poller.DEFAULT_MIN_INTERVAL), max_interval=max_interval,
+                                backoff=backoff, sleep=_sleep, clock=_clock, initial_delay=interval)
+    if not result.done:
+        running = [describe_job(state[r]) for r in pending]
+        budget = wait_timeout if wait_timeout is not None else timeout
+        raise OperationTimeoutError(
+            "Timed out after %ds waiting for %d job(s) still running: %s; they keep running in Azure: run the task "
+            "again to wait longer, or raise wait_timeout" % (budget, len(pending), ", ".join(running)),
+            job_id=", ".join(r.job_id for r in pending),
+            last_status=", ".join(state[r].get("status") or "unknown" for r in pending), elapsed=result.elapsed)
+    return result.elapsed
+
+
+# --------------------------------------------------------------------------------------------
+# The module
+
+
+class Run(object):
+    """One run of the module: what it read, for the result (also on failure)."""
+
+    def __init__(self, module):
+        self.module = module
+        self.params = module.params
+        self.refs = []
+        self.state = {}
+        self.listed = False
+        self.secondary_region = None
+
+    def jobs(self):
+        return [self.state[r] for r in self.refs if r in self.state]
+
+    def result_extras(self):
+        out = dict(jobs=self.jobs())
+        if self.secondary_region:
+            out["secondary_region"] = self.secondary_region
+        return out
+
+    def execute(self):
+        params = self.params
+        started = _clock()
+        poll = _poller.poll_settings(params["wait_timeout"], params["poll_interval"])
+        timeout = poll.pop("timeout")
+
+        def remaining():
+            return max(0, timeout - (_clock() - started))
+
+        # Option checks first: nothing is sent when they fail.
+        selected = any(params.get(k) for k in SELECTORS)
+        window = None if selected else list_window(params.get("start_time"), params.get("end_time"), _now())
+        vm = vm_filter(params)
+        secondary = params["region"] == "secondary"
+        if params["cancel"] and secondary:
+            raise ValidationError("cross-region restore jobs (region=secondary) cannot be cancelled", option="cancel")
+
+        client = get_client(params)
+        reader = JobReader(client, require_subscription(client), params["vault_resource_group"], params["vault_name"],
+                           api_version=params.get("api_version"), secondary_region=params.get("secondary_region"),
+                           region=params["region"])
+        if selected:
+            self._read_selected(client, reader, secondary, remaining, poll)
+            watched = list(self.refs)
+        else:
+            self._read_list(reader, secondary, window, vm)
+            watched = [r for r in self.refs if not bk.job_is_terminal(self.state[r])]
+        self.secondary_region = next((r.region for r in self.refs if r.region), None) or \
+            (reader.secondary_region() if secondary else None)
+
+        sent, cancelling = self._cancel(reader, remaining, poll) if params["cancel"] else ([], [])
+
+        if params["wait_for"] == "completed":
+            refs = [r for r in watched if not (self.module.check_mode and r in sent)]
+            if "interval" in poll:
+                interval, backoff, max_interval = poll["interval"], 1.0, poll["interval"]
+            else:
+                interval, backoff, max_interval = JOB_INTERVAL, _poller.DEFAULT_BACKOFF, _poller.DEFAULT_MAX_INTERVAL
+            wait_for_jobs(reader, self.state, refs, remaining(), interval, backoff, max_interval, wait_timeout=timeout)
+        self._judge([self.state[r] for r in watched if r not in cancelling])
+
+        result = dict(changed=bool(sent), duration=round(_clock() - started, 1))
+        result.update(self.result_extras())
+        if not self.listed and len(self.refs) == 1:
+            result["job"] = self.state[self.refs[0]]
+        if params["cancel"]:
+            result["cancelled_job_ids"] = [r.job_id for r in sent]
+        return result
+
+    def _read_selected(self, client, reader, secondary, remaining, poll):
+        """The jobs named by id or by operation URL, in the order given."""
+        params = self.params
+        ids = ([params["job_id"]] if params.get("job_id") else []) + list(params.get("job_ids") or [])
+        urls = ([params["operation_url"]] if params.get("operation_url") else []) + \
+            list(params.get("operation_urls") or [])
+        for job_id in ids:
+            self._add(JobRef(job_id, reader.secondary_region() if secondary else None))
+        for url in urls:
+            ref = resolve_operation(client, url, remaining(), poll)
+            if secondary and not ref.region:
+                ref = JobRef(ref.job_id, reader.secondary_region())
+            self._add(ref)
+        if params["cancel"] and any(r.region for r in self.refs):
+            raise ValidationError("cross-region restore jobs cannot be cancelled", option="cancel")
+        for ref in self.refs:
+            self.state[ref] = reader.get(ref)
+
+    def _read_list(self, reader, secondary, window, vm):
+        """The jobs of the window (Azure's filter, applied again here with the VM filter), newest first."""
+        params = self.params
+        operation = params.get("operation") or ("CrossRegionRestore" if secondary else "Restore")
+        filters = dict(status=params.get("status"), start=window[0], end=window[1])
+        if operation != "all":
+            filters["operation"] = operation
+        listed = [(r, j) for r, j in reader.list(secondary, **filters)
+                  if job_matches_vm(j, *vm) and (not params.get("status") or j.get("status") == params["status"])
+                  and (operation == "all" or j.get("operation") == operation)]
+        listed.sort(key=lambda rj: rj[1].get("start_time") or "", reverse=True)
+        for ref, job in listed:
+            if ref not in self.state:
+                self.refs.append(ref)
+                self.state[ref] = job
+        self.listed = True
+
+    def _cancel(self, reader, remaining, poll):
+        """Cancel the running jobs: (refs cancelled, or to cancel in check mode; refs being cancelled)."""
+        sent, cancelling = [], []
+        for ref in self.refs:
+            status = self.state[ref].get("status")
+            if status == "InProgress":
+                sent.append(ref)
+                if not self.module.check_mode:
+                    reader.cancel(ref, remaining(), poll)
+                    self.state[ref] = reader.get(ref)
+            if status in bk.JOB_RUNNING:
+                cancelling.append(ref)
+        return sent, cancelling
+
+    def _judge(self, jobs):
+        """Warnings for jobs completed with warnings, failure for failed ones (as the options ask)."""
+        params = self.params
+        if params["wait_for"] == "completed":
+            for job in jobs:
+                if job.get("status") == "CompletedWithWarnings":
+                    self.module.warn("Job %s (%s of %s) completed with warnings: %s" % (
+                        job.get("job_id"), job.get("operation"), job.get("entity"), job_errors_text(job)))
+        fail_on_failure = params.get("fail_on_job_failure")
+        if fail_on_failure is None:
+            fail_on_failure = params["wait_for"] == "completed"
+        failed = failed_jobs(jobs) if fail_on_failure else []
+        if failed:
+            raise jobs_failed_error(failed)
+
+    def _add(self, ref):
+        if ref not in self.refs:
+            self.refs.append(ref)
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=argument_spec(),
+        supports_check_mode=True,
+        mutually_exclusive=[("vm_id", "vm_name"), ("vm_id", "vm_resource_group")]
+        + [(s, f) for s in SELECTORS for f in LIST_FILTERS],
+        required_by=dict(vm_resource_group="vm_name"),
+        required_if=[("cancel", True, SELECTORS, True)],
+    )
+    check_dependencies(module)
+    module.no_log_values.update(secret_values(module.params))
+    run = Run(module)
+    try:
+        module.exit_json(**run.execute())
+    except AzBackupError as e:
+        fail_from_error(module, e, **run.result_extras())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,517 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, azbackup.restore contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import datetime
+import json
+import re
+
+from unittest import mock
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import responses
+
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.azbackup.restore.plugins.module_utils._arm_client import ArmClient
+from ansible_collections.azbackup.restore.plugins.modules import restore_job_info as mod
+
+ARM = "https://management.azure.com"
+SUB = "9a8b7c6d-0000-4000-8000-000000000003"
+VAULT = "/subscriptions/%s/resourceGroups/rg-vault/providers/Microsoft.RecoveryServices/vaults/rsv-prod" % SUB
+JOBS = ARM + VAULT + "/backupJobs"
+ITEM = (VAULT + "/backupFabrics/Azure/protectionContainers/iaasvmcontainer%3Biaasvmcontainerv2%3Brg-prod%3Bvm-web-01"
+        "/protectedItems/vm%3Biaasvmcontainerv2%3Brg-prod%3Bvm-web-01")
+LOC = ARM + "/subscriptions/%s/providers/Microsoft.RecoveryServices/locations" % SUB
+BASE = dict(vault_name="rsv-prod", vault_resource_group="rg-vault")
+NOW = datetime.datetime(2026, 11, 10, 12, 0, 0, tzinfo=datetime.timezone.utc)
+
+
+class Tokens(object):
+    def token(self):
+        return "test-bearer"
+
+    def invalidate(self):
+        pass
+
+
+class FakeClock(object):
+    """time.monotonic and time.sleep that only pretend."""
+
+    def __init__(self):
+        self.now = 1000.0
+        self.sleeps = []
+
+    def clock(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+def job(job_id, status="InProgress", entity="vm-web-01", rg="rg-prod", operation="Restore", start="2026-11-10T10:00:00Z",
+        errors=None, progress=None, region=None):
+    base = ("/subscriptions/%s/providers/Microsoft.RecoveryServices/locations/%s" % (SUB, region)) if region else VAULT
+    props = {"jobType": "AzureIaaSVMJob", "operation": operation, "status": status, "entityFriendlyName": entity,
+             "backupManagementType": "AzureIaasVM", "containerName": "iaasvmcontainerv2;%s;%s" % (rg, entity),
+             "startTime": start, "endTime": "0001-01-01T00:00:00" if status in ("InProgress", "Cancelling") else
+             "2026-11-10T11:00:00Z", "actionsInfo": ["Cancellable"] if status == "InProgress" else [],
+             "extendedInfo": {"propertyBag": {}, "internalPropertyBag": {"restoreLocationType": "RestoreDisks"},
+                              "progressPercentage": progress}}
+    if errors:
+        props["errorDetails"] = [{"errorCode": c, "errorTitle": t, "errorString": m, "recommendations": []}
+                                 for c, t, m in errors]
+    return {"id": base + "/backupJobs/" + job_id, "name": job_id, "type": "Microsoft.RecoveryServices/vaults/backupJobs",
+            "properties": props}
+
+
+class Scripted(object):
+    """Answers GET backupJobs/{id} from per-job status sequences (the last one repeats)."""
+
+    def __init__(self, rsps, sequences, **job_kwargs):
+        self.sequences = dict((k, list(v)) for k, v in sequences.items())
+        self.reads = dict((k, 0) for k in sequences)
+        self.job_kwargs = job_kwargs
+        rsps.add_callback(responses.GET, re.compile(re.escape(JOBS) + r"/[^/?]+(\?.*)?$"), callback=self.answer)
+
+    def answer(self, request):
+        job_id = urlsplit(request.url).path.rsplit("/", 1)[1]
+        if job_id not in self.sequences:
+            return 404, {"x-ms-correlation-request-id": "corr-404"}, json.dumps(
+                {"error": {"code": "BMSUserErrorJobNotFound", "message": "Job %s not found" % job_id}})
+        seq = self.sequences[job_id]
+        self.reads[job_id] += 1
+        status = seq.pop(0) if len(seq) > 1 else seq[0]
+        kwargs = dict(self.job_kwargs)
+        if status == "Failed":
+            kwargs["errors"] = [(400001, "UserErrorDiskQuotaExceeded", "The disk quota is exceeded")]
+        return 200, {}, json.dumps(job(job_id, status, **kwargs))
+
+
+def make_client():
+    return ArmClient(ARM, Tokens(), sleep=lambda s: None, subscription_id=SUB)
+
+
+@pytest.fixture
+def rsps():
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as r:
+        yield r
+
+
+@pytest.fixture
+def clock():
+    fake = FakeClock()
+    with mock.patch.object(mod, "_clock", fake.clock), mock.patch.object(mod, "_sleep", fake.sleep), \
+            mock.patch.object(mod, "_now", lambda: NOW):
+        yield fake
+
+
+def run(args, capsys, check_mode=False, client=None):
+    args = dict(args)
+    if check_mode:
+        args["_ansible_check_mode"] = True
+    with patch_module_args(args), mock.patch.object(mod, "get_client", return_value=client or make_client()) as gc:
+        with pytest.raises(SystemExit) as exc:
+            mod.main()
+    out = json.loads(capsys.readouterr().out)
+    out["_rc"] = exc.value.code
+    out["_get_client_calls"] = gc.call_count
+    return out
+
+
+def q(call):
+    return parse_qs(urlsplit(call.request.url).query)
+
+
+def posts(rsps):
+    return [c for c in rsps.calls if c.request.method == "POST"]
+
+
+# --------------------------------------------------------------------------------------------
+# Listing
+
+
+def test_list_default_window_and_filter(rsps, clock, capsys):
+    rsps.add(responses.GET, JOBS, json={"value": [job("a", "Completed", start="2026-11-09T10:00:00Z"),
+                                                  job("b", "InProgress", start="2026-11-10T10:00:00Z")]})
+    out = run(BASE, capsys)
+    assert out["_rc"] == 0 and out["changed"] is False
+    assert [j["job_id"] for j in out["jobs"]] == ["b", "a"]
+    assert "job" not in out
+    assert q(rsps.calls[0])["$filter"] == [
+        "backupManagementType eq 'AzureIaasVM' and operation eq 'Restore' and startTime eq '2026-11-03 12:00:00 PM' "
+        "and endTime eq '2026-11-10 12:00:00 PM'"]
+    assert q(rsps.calls[0])["api-version"] == ["2024-04-01"]
+
+
+def test_list_filters_status_operation_all_and_window(rsps, clock, capsys):
+    rsps.add(responses.GET, JOBS, json={"value": [job("a", "Failed", operation="Backup")]})
+    out = run(dict(BASE, status="Failed", operation="all", start_time="2026-11-01T00:00:00Z",
+                   end_time="2026-11-02T00:00:00Z"), capsys)
+    assert [j["job_id"] for j in out["jobs"]] == ["a"]
+    assert q(rsps.calls[0])["$filter"] == [
+        "backupManagementType eq 'AzureIaasVM' and status eq 'Failed' and startTime eq '2026-11-01 12:00:00 AM' "
+        "and endTime eq '2026-11-02 12:00:00 AM'"]
+
+
+def test_list_applies_filters_again(rsps, clock, capsys):
+    # A server that ignores $filter: status and operation are applied to the answer too.
+    rsps.add(responses.GET, JOBS, json={"value": [job("a", "Failed"), job("b", "Completed"),
+                                                  job("c", "Failed", operation="Backup")]})
+    out = run(dict(BASE, status="Failed"), capsys)
+    assert [j["job_id"] for j in out["jobs"]] == ["a"]
+
+
+def test_list_by_vm(rsps, clock, capsys):
+    rsps.add(responses.GET, JOBS, json={"value": [
+        job("a", entity="vm-web-01", rg="rg-prod"), job("b", entity="vm-db-01", rg="rg-prod"),
+        job("c", entity="vm-web-01", rg="rg-other")]})
+    out = run(dict(BASE, vm_name="VM-WEB-01"), capsys)
+    assert sorted(j["job_id"] for j in out["jobs"]) == ["a", "c"]
+    out = run(dict(BASE, vm_name="vm-web-01", vm_resource_group="rg-prod"), capsys)
+    assert [j["job_id"] for j in out["jobs"]] == ["a"]
+    vm = "/subscriptions/%s/resourceGroups/rg-other/providers/Microsoft.Compute/virtualMachines/vm-web-01" % SUB
+    out = run(dict(BASE, vm_id=vm), capsys)
+    assert [j["job_id"] for j in out["jobs"]] == ["c"]
+
+
+def test_only_end_time_gives_seven_days_before_it(rsps, clock, capsys):
+    rsps.add(responses.GET, JOBS, json={"value": []})
+    out = run(dict(BASE, end_time="2026-11-08T00:00:00Z"), capsys)
+    assert out["jobs"] == []
+    assert "startTime eq '2026-11-01 12:00:00 AM' and endTime eq '2026-11-08 12:00:00 AM'" in q(rsps.calls[0])["$filter"][0]
+
+
+@pytest.mark.parametrize("args, option", [
+    (dict(start_time="2026-11-05T00:00:00Z", end_time="2026-11-01T00:00:00Z"), "end_time"),
+    (dict(start_time="last week"), "start_time"),
+    (dict(start_time="2026-12-01T00:00:00Z"), "start_time"),
+    (dict(vm_id="/subscriptions/x/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/sa"), "vm_id"),
+])
+def test_bad_options_fail_before_any_request(rsps, clock, capsys, args, option):
+    out = run(dict(BASE, **args), capsys)
+    assert out["_rc"] == 1 and out["option"] == option
+    assert len(rsps.calls) == 0 and out["_get_client_calls"] == 0
+
+
+@pytest.mark.parametrize("args", [
+    dict(job_id="a", status="Failed"),
+    dict(job_ids=["a"], start_time="2026-11-01T00:00:00Z"),
+    dict(operation_url="https://x/y", vm_name="vm"),
+    dict(cancel=True),
+    dict(vm_resource_group="rg-prod"),
+    dict(wait_for="forever"),
+])
+def test_argument_validation(rsps, clock, capsys, args):
+    out = run(dict(BASE, **args), capsys)
+    assert out["_rc"] == 1 and len(rsps.calls) == 0
+
+
+def test_list_wait_for_waits_for_the_running_ones_only(rsps, clock, capsys):
+    rsps.add(responses.GET, JOBS, json={"value": [job("done", "Completed"), job("run", "InProgress")]})
+    scripted = Scripted(rsps, {"run": ["InProgress", "Completed"], "done": ["Completed"]})
+    out = run(dict(BASE, wait_for="completed", poll_interval=5), capsys)
+    assert out["_rc"] == 0
+    assert dict((j["job_id"], j["status"]) for j in out["jobs"]) == {"done": "Completed", "run": "Completed"}
+    assert scripted.reads == {"run": 2, "done": 0}
+
+
+# --------------------------------------------------------------------------------------------
+# Getting and waiting
+
+
+def test_get_one_job(rsps, clock, capsys):
+    Scripted(rsps, {"j1": ["Completed"]})
+    out = run(dict(BASE, job_id="j1"), capsys)
+    assert out["_rc"] == 0 and out["job"]["job_id"] == "j1" and out["job"]["status"] == "Completed"
+    assert [j["job_id"] for j in out["jobs"]] == ["j1"]
+    assert len(rsps.calls) == 1 and clock.sleeps == []
+
+
+def test_get_several_in_order(rsps, clock, capsys):
+    Scripted(rsps, {"j1": ["Completed"], "j2": ["InProgress"], "j3": ["Failed"]})
+    out = run(dict(BASE, job_id="j2", job_ids=["j3", "j1", "j2"]), capsys)
+    assert out["_rc"] == 0  # wait_for none: failures are reported, not fatal
+    assert [j["job_id"] for j in out["jobs"]] == ["j2", "j3", "j1"]
+    assert "job" not in out
+
+
+def test_unknown_job(rsps, clock, capsys):
+    Scripted(rsps, {})
+    out = run(dict(BASE, job_id="nope"), capsys)
+    assert out["_rc"] == 1
+    assert out["msg"].startswith("Job nope was not found in vault rsv-prod (resource group rg-vault)")
+    assert out["error_code"] == "BMSUserErrorJobNotFound" and out["correlation_id"] == "corr-404"
+
+
+def test_wait_polls_only_running_jobs(rsps, clock, capsys):
+    scripted = Scripted(rsps, {
+        "fast": ["InProgress", "Completed"],
+        "slow": ["InProgress", "InProgress", "InProgress", "Completed"],
+        "done": ["Completed"],
+    })
+    out = run(dict(BASE, job_ids=["fast", "slow", "done"], wait_for="completed"), capsys)
+    assert out["_rc"] == 0, out["msg"] if "msg" in out else out
+    assert [j["status"] for j in out["jobs"]] == ["Completed"] * 3
+    # initial read + one read per round while running; "done" is never read again
+    assert scripted.reads == {"fast": 2, "slow": 4, "done": 1}
+    # 30 s, then growing by half (default pacing)
+    assert clock.sleeps == [30.0, 30.0, 45.0]
+    assert out["duration"] == 105.0
+
+
+def test_wait_with_fixed_interval(rsps, clock, capsys):
+    Scripted(rsps, {"j": ["InProgress", "InProgress", "InProgress", "Completed"]})
+    out = run(dict(BASE, job_id="j", wait_for="completed", poll_interval=10), capsys)
+    assert out["_rc"] == 0 and clock.sleeps == [10, 10, 10]
+
+
+def test_wait_timeout_names_running_jobs(rsps, clock, capsys):
+    scripted = Scripted(rsps, {"j1": ["InProgress"], "j2": ["InProgress", "Completed"]}, progress=45.0)
+    out = run(dict(BASE, job_ids=["j1", "j2"], wait_for="completed", wait_timeout=100, poll_interval=30), capsys)
+    assert out["_rc"] == 1
+    assert "Timed out after 100s" in out["msg"] and "j1 (InProgress, 45%)" in out["msg"]
+    assert "j2" not in out["msg"].split("still running:")[1].split(";")[0]
+    assert out["job_id"] == "j1" and out["last_status"] == "InProgress"
+    assert dict((j["job_id"], j["status"]) for j in out["jobs"]) == {"j1": "InProgress", "j2": "Completed"}
+    assert sum(clock.sleeps) == 100
+    assert scripted.reads["j2"] == 2
+
+
+def test_failed_job_fails_the_wait(rsps, clock, capsys):
+    Scripted(rsps, {"ok": ["Completed"], "bad": ["InProgress", "Failed"]})
+    out = run(dict(BASE, job_ids=["ok", "bad"], wait_for="completed", poll_interval=1), capsys)
+    assert out["_rc"] == 1
+    assert "job bad (Restore of vm-web-01) ended Failed: (UserErrorDiskQuotaExceeded) The disk quota is exceeded" \
+        in out["msg"]
+    assert out["error_code"] == "UserErrorDiskQuotaExceeded"
+    assert [j["status"] for j in out["jobs"]] == ["Completed", "Failed"]
+
+
+def test_failed_job_tolerated_when_asked(rsps, clock, capsys):
+    Scripted(rsps, {"bad": ["Failed"]})
+    out = run(dict(BASE, job_id="bad", wait_for="completed", fail_on_job_failure=False), capsys)
+    assert out["_rc"] == 0 and out["job"]["status"] == "Failed"
+    out = run(dict(BASE, job_id="bad", fail_on_job_failure=True), capsys)
+    assert out["_rc"] == 1 and "ended Failed" in out["msg"]
+
+
+def test_completed_with_warnings_warns(rsps, clock, capsys):
+    Scripted(rsps, {"w": ["CompletedWithWarnings"]})
+    with mock.patch.object(mod.AnsibleModule, "warn") as warn:
+        out = run(dict(BASE, job_id="w", wait_for="completed"), capsys)
+    assert out["_rc"] == 0
+    assert len(warn.call_args_list) == 1
+    assert "Job w (Restore of vm-web-01) completed with warnings" in warn.call_args_list[0][0][0]
+    with mock.patch.object(mod.AnsibleModule, "warn") as warn:
+        run(dict(BASE, job_id="w"), capsys)
+    assert warn.call_args_list == []
+
+
+# --------------------------------------------------------------------------------------------
+# Operation URLs
+
+
+OP = ARM + ITEM + "/operationsStatus/op-1"
+SIGNED = "?api-version=2024-04-01&t=638&c=MIIB&s=SIGNATURE-SECRET&h=abc"
+
+
+def test_operation_url_is_followed_verbatim(rsps, clock, capsys):
+    state = {"n": 0}
+
+    def op(request):
+        state["n"] += 1
+        assert request.url == OP + SIGNED
+        if state["n"] < 3:
+            return 200, {}, json.dumps({"id": "op-1", "name": "op-1", "status": "InProgress"})
+        return 200, {}, json.dumps({"id": "op-1", "name": "op-1", "status": "Succeeded",
+                                    "properties": {"objectType": "OperationStatusJobExtendedInfo", "jobId": "j9"}})
+
+    rsps.add_callback(responses.GET, OP, callback=op)
+    Scripted(rsps, {"j9": ["InProgress"]})
+    out = run(dict(BASE, operation_url=OP + SIGNED), capsys)
+    assert out["_rc"] == 0 and out["job"]["job_id"] == "j9"
+    assert state["n"] == 3 and len(clock.sleeps) == 2
+
+
+def test_operation_urls_fan_out(rsps, clock, capsys):
+    for i in (1, 2):
+        rsps.add(responses.GET, ARM + ITEM + "/operationsStatus/op-%d" % i,
+                 json={"status": "Succeeded", "properties": {"jobId": "j%d" % i}})
+    scripted = Scripted(rsps, {"j1": ["InProgress", "Completed"], "j2": ["InProgress", "InProgress", "Completed"]})
+    out = run(dict(BASE, operation_urls=[ARM + ITEM + "/operationsStatus/op-1", ARM + ITEM + "/operationsStatus/op-2"],
+                   wait_for="completed", poll_interval=5), capsys)
+    assert out["_rc"] == 0 and [j["job_id"] for j in out["jobs"]] == ["j1", "j2"]
+    assert scripted.reads == {"j1": 2, "j2": 3}
+    assert sum(clock.sleeps) == 10
+
+
+def test_failed_operation(rsps, clock, capsys):
+    rsps.add(responses.GET, OP, json={"status": "Failed", "error": {"code": "UserErrorX", "message": "bad request"}})
+    out = run(dict(BASE, operation_url=OP + SIGNED), capsys)
+    assert out["_rc"] == 1
+    assert "ended Failed without starting a job: (UserErrorX) bad request" in out["msg"]
+    out.pop("invocation")
+    assert "SIGNATURE-SECRET" not in json.dumps(out)
+
+
+def test_location_url_refused(rsps, clock, capsys):
+    out = run(dict(BASE, operation_url=ARM + ITEM + "/operationResults/op-1" + SIGNED), capsys)
+    assert out["_rc"] == 1 and "Azure-AsyncOperation" in out["msg"] and len(rsps.calls) == 0
+    assert "SIGNATURE-SECRET" not in out["msg"]
+
+
+def test_operation_wait_counts_against_wait_timeout(rsps, clock, capsys):
+    rsps.add(responses.GET, OP, json={"status": "InProgress"})
+    out = run(dict(BASE, operation_url=OP, wait_timeout=60, poll_interval=20), capsys)
+    assert out["_rc"] == 1 and "Timed out after 60s" in out["msg"]
+    assert sum(clock.sleeps) == 60
+
+
+def test_crr_operation_url_reads_a_crr_job(rsps, clock, capsys):
+    op = LOC + "/northeurope/backupCrrOperationsStatus/b3BlcmF0aW9u"
+    rsps.add(responses.GET, op, json={"status": "Succeeded", "properties": {"jobId": "c1"}})
+    rsps.add(responses.POST, LOC + "/northeurope/backupCrrJob",
+             json=job("c1", "InProgress", operation="CrossRegionRestore", region="northeurope"))
+    out = run(dict(BASE, operation_url=op + SIGNED), capsys)
+    assert out["_rc"] == 0 and out["job"]["operation"] == "CrossRegionRestore"
+    assert out["secondary_region"] == "northeurope"
+    call = posts(rsps)[0]
+    assert json.loads(call.request.body) == {"resourceId": VAULT, "jobName": "c1"}
+    assert q(call)["api-version"] == ["2023-01-15"]
+
+
+# --------------------------------------------------------------------------------------------
+# Secondary region
+
+
+def vault(location="swedencentral"):
+    return {"id": VAULT, "name": "rsv-prod", "location": location, "type": "Microsoft.RecoveryServices/vaults",
+            "properties": {"redundancySettings": {"standardTierStorageRedundancy": "GeoRedundant",
+                                                  "crossRegionRestore": "Enabled"}}}
+
+
+def locations():
+    return {"value": [
+        {"name": "swedencentral", "metadata": {"pairedRegion": [{"name": "swedensouth"}]}},
+        {"name": "swedensouth", "metadata": {"pairedRegion": [{"name": "swedencentral"}]}},
+        {"name": "westeurope", "metadata": {"pairedRegion": [{"name": "northeurope"}]}},
+    ]}
+
+
+def test_secondary_region_from_the_locations_api(rsps, clock, capsys):
+    rsps.add(responses.GET, ARM + VAULT, json=vault("swedencentral"))
+    rsps.add(responses.GET, ARM + "/subscriptions/%s/locations" % SUB, json=locations())
+    rsps.add(responses.POST, LOC + "/swedensouth/backupCrrJob",
+             json=job("c1", "Completed", operation="CrossRegionRestore", region="swedensouth"))
+    out = run(dict(BASE, job_id="c1", region="secondary"), capsys)
+    assert out["_rc"] == 0 and out["secondary_region"] == "swedensouth"
+    assert json.loads(posts(rsps)[0].request.body) == {"resourceId": VAULT, "jobName": "c1"}
+
+
+def test_secondary_region_option_skips_the_lookup(rsps, clock, capsys):
+    rsps.add(responses.POST, LOC + "/northeurope/backupCrrJobs",
+             json={"value": [job("c1", "InProgress", operation="CrossRegionRestore", region="northeurope")]})
+    out = run(dict(BASE, region="secondary", secondary_region="North Europe"), capsys)
+    assert out["_rc"] == 0 and [j["job_id"] for j in out["jobs"]] == ["c1"]
+    call = rsps.calls[0]
+    assert len(rsps.calls) == 1 and call.request.method == "POST"
+    assert json.loads(call.request.body) == {"resourceId": VAULT}
+    assert "operation eq 'CrossRegionRestore'" in q(call)["$filter"][0]
+
+
+def test_crr_jobs_wait(rsps, clock, capsys):
+    seq = ["InProgress", "InProgress", "Completed"]
+
+    def answer(request):
+        body = json.loads(request.body)
+        status = seq.pop(0) if len(seq) > 1 else seq[0]
+        return 200, {}, json.dumps(job(body["jobName"], status, operation="CrossRegionRestore", region="northeurope"))
+
+    rsps.add_callback(responses.POST, LOC + "/northeurope/backupCrrJob", callback=answer)
+    out = run(dict(BASE, job_id="c1", region="secondary", secondary_region="northeurope", wait_for="completed",
+                   poll_interval=1), capsys)
+    assert out["_rc"] == 0 and out["job"]["status"] == "Completed" and len(posts(rsps)) == 3
+
+
+def test_cancel_refused_for_crr_jobs(rsps, clock, capsys):
+    out = run(dict(BASE, job_id="c1", region="secondary", cancel=True), capsys)
+    assert out["_rc"] == 1 and out["option"] == "cancel" and len(rsps.calls) == 0
+
+
+# --------------------------------------------------------------------------------------------
+# Cancel
+
+
+def test_cancel_running_job(rsps, clock, capsys):
+    scripted = Scripted(rsps, {"j": ["InProgress", "Cancelled"]})
+    cancel_op = JOBS + "/j/operationResults/c-op"
+    rsps.add(responses.POST, JOBS + "/j/cancel", status=202, headers={"Location": cancel_op + "?api-version=2024-04-01"})
+    op_answers = [202, 204]
+    rsps.add_callback(responses.GET, cancel_op, callback=lambda r: (op_answers.pop(0), {}, ""))
+    out = run(dict(BASE, job_id="j", cancel=True, poll_interval=2), capsys)
+    assert out["_rc"] == 0 and out["changed"] is True
+    assert out["cancelled_job_ids"] == ["j"] and out["job"]["status"] == "Cancelled"
+    assert len(posts(rsps)) == 1 and q(posts(rsps)[0])["api-version"] == ["2024-04-01"]
+    assert op_answers == [] and scripted.reads["j"] == 2
+
+
+def test_cancel_then_wait_does_not_fail_on_the_cancellation(rsps, clock, capsys):
+    Scripted(rsps, {"j": ["InProgress", "Cancelling", "Cancelled"]})
+    rsps.add(responses.POST, JOBS + "/j/cancel", status=202)
+    out = run(dict(BASE, job_id="j", cancel=True, wait_for="completed", poll_interval=1), capsys)
+    assert out["_rc"] == 0 and out["changed"] is True and out["job"]["status"] == "Cancelled"
+
+
+def test_cancel_ended_job_changes_nothing(rsps, clock, capsys):
+    Scripted(rsps, {"j": ["Completed"]})
+    out = run(dict(BASE, job_id="j", cancel=True), capsys)
+    assert out["_rc"] == 0 and out["changed"] is False and out["cancelled_job_ids"] == []
+    assert posts(rsps) == []
+
+
+def test_cancel_already_cancelling_sends_nothing(rsps, clock, capsys):
+    Scripted(rsps, {"j": ["Cancelling"]})
+    out = run(dict(BASE, job_id="j", cancel=True), capsys)
+    assert out["_rc"] == 0 and out["changed"] is False and posts(rsps) == []
+
+
+def test_cancel_check_mode_sends_nothing(rsps, clock, capsys):
+    scripted = Scripted(rsps, {"j": ["InProgress"]})
+    out = run(dict(BASE, job_id="j", cancel=True, wait_for="completed"), capsys, check_mode=True)
+    assert out["_rc"] == 0 and out["changed"] is True and out["cancelled_job_ids"] == ["j"]
+    assert posts(rsps) == [] and scripted.reads["j"] == 1 and clock.sleeps == []
+
+
+def test_cancel_error_is_reported(rsps, clock, capsys):
+    Scripted(rsps, {"j": ["InProgress"]})
+    rsps.add(responses.POST, JOBS + "/j/cancel", status=400,
+             json={"error": {"code": "BMSUserErrorJobNotCancellable", "message": "cannot cancel"}})
+    out = run(dict(BASE, job_id="j", cancel=True), capsys)
+    assert out["_rc"] == 1 and out["error_code"] == "BMSUserErrorJobNotCancellable"
+    assert out["msg"].startswith("Failed to cancel job j of vault rsv-prod")
+    assert out["jobs"][0]["status"] == "InProgress"
+
+
+# --------------------------------------------------------------------------------------------
+# Plain helpers
+
+
+def test_job_matches_vm():
+    j = mod.bk.normalize_job(job("a", entity="vm-web-01", rg="rg-prod"))
+    assert mod.job_matches_vm(j, "vm-web-01", "RG-PROD")
+    assert not mod.job_matches_vm(j, "vm-web-01", "rg-other")
+    assert not mod.job_matches_vm(j, "vm-web-02")
+    j["container_name"] = None
+    assert mod.job_matches_vm(j, "vm-web-01", "rg-other")
+
+
+def test_operation_region():
+    assert mod.operation_region(LOC + "/NorthEurope/backupCrrOperationsStatus/x?c=1") == "northeurope"
+    assert mod.operation_region(OP) is None

@@ -1,0 +1,73 @@
+# -*- coding: utf-8 -*-
+"""The collection's hand-kept lists agree: runtime action group, module files, module docs."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import ast
+import glob
+import os
+
+import yaml
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+
+
+def module_files():
+    return sorted(p for p in glob.glob(os.path.join(REPO, "plugins", "modules", "*.py"))
+                  if not os.path.basename(p).startswith("_"))
+
+
+def module_doc(path):
+    tree = ast.parse(open(path).read())
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", None) == "DOCUMENTATION":
+            return yaml.safe_load(node.value.value)
+    raise AssertionError("%s has no DOCUMENTATION" % path)
+
+
+def test_there_are_modules():
+    assert len(module_files()) >= 5
+
+
+def test_action_group_lists_exactly_the_modules():
+    runtime = yaml.safe_load(open(os.path.join(REPO, "meta", "runtime.yml")))
+    group = sorted(runtime["action_groups"]["azure"])
+    names = sorted(os.path.basename(p)[:-3] for p in module_files())
+    assert group == names
+
+
+def test_every_module_declares_the_action_group():
+    for path in module_files():
+        doc = module_doc(path)
+        frags = doc.get("extends_documentation_fragment") or []
+        attrs = doc.get("attributes") or {}
+        declared = attrs.get("action_group", {}).get("membership")
+        if declared is None:
+            # The attribute comes from the shared fragment.
+            assert "azbackup.restore.attributes.actiongroup_azure" in frags, path
+        else:
+            assert "azbackup.restore.azure" in declared, path
+
+
+def test_every_module_uses_the_auth_fragment_and_version_added():
+    for path in module_files():
+        doc = module_doc(path)
+        assert "azbackup.restore.azure" in (doc.get("extends_documentation_fragment") or []), path
+        assert str(doc.get("version_added")) == "0.1.0", path
+
+
+def test_galaxy_metadata():
+    galaxy = yaml.safe_load(open(os.path.join(REPO, "galaxy.yml")))
+    runtime = yaml.safe_load(open(os.path.join(REPO, "meta", "runtime.yml")))
+    assert (galaxy["namespace"], galaxy["name"]) == ("azbackup", "restore")
+    assert runtime["requires_ansible"].startswith(">=2.16")
+    for needed in ("tests", "bench", ".venv", "tools"):
+        assert needed in galaxy["build_ignore"]
+
+
+def test_runtime_requirements_are_the_documented_ones():
+    reqs = [l.split(">")[0].split("=")[0].strip().lower() for l in open(os.path.join(REPO, "requirements.txt"))
+            if l.strip() and not l.startswith("#")]
+    assert sorted(reqs) == ["azure-identity", "requests"]
