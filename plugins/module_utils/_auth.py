@@ -355,11 +355,15 @@ class TokenProvider(object):
 
     A new token is fetched when none is cached or the cached one expires within ``refresh_margin``
     seconds (or within half its lifetime, for short-lived tokens). ``invalidate()`` drops it (the
-    client does that on HTTP 401 and retries once).
+    client does that on HTTP 401 and retries once). azure-identity credentials keep their own token
+    cache and would hand the rejected token back, so with a ``credential_factory`` ``invalidate()``
+    also replaces the credential: the next token is really a new one.
     """
 
-    def __init__(self, credential, scope, refresh_margin=300, clock=time.time, auth_source=None, secrets=()):
+    def __init__(self, credential, scope, refresh_margin=300, clock=time.time, auth_source=None, secrets=(),
+                 credential_factory=None):
         self.credential = credential
+        self._credential_factory = credential_factory
         self.scope = scope
         self.refresh_margin = refresh_margin
         self._clock = clock
@@ -379,6 +383,8 @@ class TokenProvider(object):
     def invalidate(self):
         self._token = None
         self._expires_on = 0
+        if self._credential_factory is not None:
+            self.credential = self._credential_factory()
 
     def _fetch(self, now):
         self.fetch_count += 1

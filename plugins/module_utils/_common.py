@@ -116,7 +116,8 @@ def get_client(module_params, session=None, env=None, credentials_path=None):
         session = requests.Session()
     cloud = resolve_cloud(settings.cloud_environment, session, timeout=api_timeout)
     credential = build_credential(settings, cloud)
-    provider = TokenProvider(credential, cloud.scope, auth_source=settings.auth_source, secrets=[settings.secret])
+    provider = TokenProvider(credential, cloud.scope, auth_source=settings.auth_source, secrets=[settings.secret],
+                             credential_factory=lambda: build_credential(settings, cloud))
     client = ArmClient(cloud.resource_manager, provider, session=session,
                        retry=RetryPolicy.from_max_retries(max_retries),
                        timeout=(min(10, api_timeout), api_timeout), user_agent=user_agent(env),

@@ -414,6 +414,27 @@ class TestTokenProvider:
         tp.invalidate()
         assert tp.token() == "t2" and tp.fetch_count == 2
 
+    def test_invalidate_replaces_a_caching_credential(self):
+        class CachingCredential(object):
+            """Like azure-identity: hands back its cached token until that expires."""
+
+            def __init__(self, name):
+                self.name = name
+
+            def get_token(self, *scopes):
+                return AccessToken(self.name, 99999)
+
+        made = []
+
+        def factory():
+            made.append(CachingCredential("fresh-%d" % len(made)))
+            return made[-1]
+
+        tp = _auth.TokenProvider(CachingCredential("rejected"), "scope", clock=FakeClock(), credential_factory=factory)
+        assert tp.token() == "rejected"
+        tp.invalidate()
+        assert tp.token() == "fresh-0" and len(made) == 1
+
     def test_short_lived_token_is_still_cached(self):
         clock = FakeClock(1000.0)
         cred = ScriptedCredential(AccessToken("short", 1000 + 120), AccessToken("next", 1000 + 240))
