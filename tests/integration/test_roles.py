@@ -193,13 +193,15 @@ def test_replace_disks_with_explicit_point_swaps_the_disks_once(fast, emu_env):
     assert all(a["id"] in job["created"] and a["id"] != b["id"]
                for a, b in zip(after["data_disks"], before["data_disks"]))
 
-    # it reported the disks of the last backup and the point before acting
+    # it reported the VM's disks as they were and the point before acting
     report = [r for r in task_results(first, "Report each VM's disks and the recovery point that will replace them")
               if r.get("_state") == "item_ok"][0]["msg"]
     assert report["replace_with"]["recovery_point"] == point["name"]
-    assert report["disks_at_last_backup"]["recovery_point"] == points(emu, "vm-db-01")[0]["name"]
-    assert report["disks_at_last_backup"]["data_disk_luns"] == [0, 1, 2]
+    assert report["current_disks"]["os_disk"] == before["os_disk"]["id"]
+    assert report["current_disks"]["data_disks"] == ["%d: %s" % (d["lun"], d["name"]) for d in before["data_disks"]]
     (result,) = fact(first, "replace_disks_results")
+    assert result["disks_before"]["os_disk"]["id"] == before["os_disk"]["id"]
+    assert [d["id"] for d in result["disks_before"]["data_disks"]] == [d["id"] for d in before["data_disks"]]
     assert result["job_id"] == job["id"] and result["status"] == "Completed" and result["changed"] is True
 
     # again: never replaced twice

@@ -1,0 +1,282 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, azbackup.restore contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: vm_info
+short_description: The disks and placement of an Azure virtual machine, before or after a restore
+version_added: 0.1.0
+description:
+  - Reads one Azure virtual machine and returns what a restore touches or needs, its OS disk and data
+    disks (LUN, name, managed disk id or VHD URI, size), its region, zones and size.
+  - Use it to record the disks of a VM before its disks are replaced with
+    M(azbackup.restore.vm_restore) (O(azbackup.restore.vm_restore#module:restore_type=replace_disks)),
+    and to see the new ones afterwards.
+  - A virtual machine that does not exist gives an empty RV(vms) list, not a failure.
+author:
+  - azbackup.restore contributors (@azbackup)
+options:
+  vm_id:
+    description:
+      - Resource id of the virtual machine.
+      - Mutually exclusive with O(vm_name) and O(vm_resource_group). One of O(vm_id) or O(vm_name) is required.
+    type: str
+  vm_name:
+    description:
+      - Name of the virtual machine, with O(vm_resource_group).
+    type: str
+  vm_resource_group:
+    description:
+      - Resource group of the virtual machine O(vm_name).
+    type: str
+  api_version:
+    description:
+      - The api-version of the Microsoft.Compute request.
+    type: str
+    default: '2024-07-01'
+  vault_name:
+    description:
+      - Not used by this module. Accepted so that C(module_defaults) for the C(group/azbackup.restore.azure)
+        action group can set the vault once for every module of the group.
+    type: str
+  vault_resource_group:
+    description:
+      - Not used by this module. Accepted for the same reason as O(vault_name).
+    type: str
+extends_documentation_fragment:
+  - azbackup.restore.azure
+  - azbackup.restore.attributes
+  - azbackup.restore.attributes.actiongroup_azure
+  - azbackup.restore.attributes.platform
+  - azbackup.restore.attributes.info_module
+notes:
+  - The module only reads; it always returns C(changed=false).
+seealso:
+  - module: azbackup.restore.vm_restore
+  - module: azbackup.restore.recovery_point_info
+"""
+
+EXAMPLES = r"""
+- name: Record the disks of vm-db-01 before they are replaced
+  azbackup.restore.vm_info:
+    vm_name: vm-db-01
+    vm_resource_group: rg-prod
+  register: before
+
+- name: Show them
+  ansible.builtin.debug:
+    msg: "{{ before.vms[0].os_disk.name }} + {{ before.vms[0].data_disks | map(attribute='name') | list }}"
+"""
+
+RETURN = r"""
+vms:
+  description:
+    - The virtual machine, as a list of one; empty when it does not exist.
+  returned: success
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: Resource id of the virtual machine.
+      type: str
+      sample: /subscriptions/9a8b7c6d-0000-4000-8000-000000000003/resourceGroups/rg-prod/providers/Microsoft.Compute/virtualMachines/vm-db-01
+    name:
+      description: Name of the virtual machine.
+      type: str
+      sample: vm-db-01
+    resource_group:
+      description: Resource group of the virtual machine.
+      type: str
+      sample: rg-prod
+    location:
+      description: Region of the virtual machine.
+      type: str
+      sample: westeurope
+    zones:
+      description: Availability zones the virtual machine is pinned to.
+      type: list
+      elements: str
+      sample: ["1"]
+    vm_size:
+      description: Size of the virtual machine.
+      type: str
+      sample: Standard_D4s_v3
+    os_type:
+      description: Operating system type of the OS disk.
+      type: str
+      sample: Linux
+    managed_disks:
+      description: Whether the OS disk is a managed disk.
+      type: bool
+      sample: true
+    os_disk:
+      description: The OS disk.
+      type: dict
+      contains:
+        name:
+          description: Name of the disk.
+          type: str
+        id:
+          description: Resource id of the managed disk (null for an unmanaged disk).
+          type: str
+        vhd_uri:
+          description: URI of the VHD blob of an unmanaged disk (null for a managed disk).
+          type: str
+        size_gb:
+          description: Size of the disk in GiB.
+          type: int
+        caching:
+          description: Host caching of the disk.
+          type: str
+        storage_account_type:
+          description: Storage type of the managed disk.
+          type: str
+    data_disks:
+      description: The data disks, by LUN.
+      type: list
+      elements: dict
+      contains:
+        lun:
+          description: Logical unit number of the disk.
+          type: int
+        name:
+          description: Name of the disk.
+          type: str
+        id:
+          description: Resource id of the managed disk (null for an unmanaged disk).
+          type: str
+        vhd_uri:
+          description: URI of the VHD blob of an unmanaged disk (null for a managed disk).
+          type: str
+        size_gb:
+          description: Size of the disk in GiB.
+          type: int
+        caching:
+          description: Host caching of the disk.
+          type: str
+        storage_account_type:
+          description: Storage type of the managed disk.
+          type: str
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.azbackup.restore.plugins.module_utils import _resource_id as rid
+from ansible_collections.azbackup.restore.plugins.module_utils._common import (
+    azure_argument_spec,
+    check_dependencies,
+    fail_from_error,
+    get_client,
+    require_subscription,
+    secret_values,
+)
+from ansible_collections.azbackup.restore.plugins.module_utils._errors import (
+    AzBackupError,
+    AzureApiError,
+    ValidationError,
+)
+
+NOT_FOUND_CODES = ("ResourceNotFound", "ResourceGroupNotFound", "NotFound")
+
+
+def argument_spec():
+    spec = azure_argument_spec()
+    spec.update(
+        vm_id=dict(type="str"),
+        vm_name=dict(type="str"),
+        vm_resource_group=dict(type="str"),
+        api_version=dict(type="str", default="2024-07-01"),
+        # Not used: accepted so that module_defaults for the action group can name the vault once.
+        vault_name=dict(type="str"),
+        vault_resource_group=dict(type="str"),
+    )
+    return spec
+
+
+def _disk(disk):
+    managed = disk.get("managedDisk") or {}
+    return dict(
+        name=disk.get("name"),
+        id=managed.get("id"),
+        vhd_uri=(disk.get("vhd") or {}).get("uri"),
+        size_gb=disk.get("diskSizeGB"),
+        caching=disk.get("caching"),
+        storage_account_type=managed.get("storageAccountType"),
+    )
+
+
+def normalize_vm(resource):
+    """A Microsoft.Compute virtual machine as vm_info returns it."""
+    props = resource.get("properties") or {}
+    storage = props.get("storageProfile") or {}
+    os_disk = storage.get("osDisk") or {}
+    data = []
+    for d in sorted(storage.get("dataDisks") or [], key=lambda d: d.get("lun", 0)):
+        entry = _disk(d)
+        entry["lun"] = d.get("lun")
+        data.append(entry)
+    parsed = rid.parse_resource_id(resource["id"]) if resource.get("id") else {}
+    return dict(
+        id=resource.get("id"),
+        name=resource.get("name"),
+        resource_group=parsed.get("resource_group"),
+        location=resource.get("location"),
+        zones=list(resource.get("zones") or []),
+        vm_size=(props.get("hardwareProfile") or {}).get("vmSize"),
+        os_type=os_disk.get("osType"),
+        managed_disks=bool(os_disk.get("managedDisk")),
+        os_disk=_disk(os_disk),
+        data_disks=data,
+    )
+
+
+def vm_id_from_params(params, subscription_id):
+    if params.get("vm_id"):
+        try:
+            parsed = rid.parse_resource_id(params["vm_id"])
+        except ValueError as e:
+            raise ValidationError("vm_id is not a valid virtual machine resource id: %s" % e, option="vm_id")
+        if (parsed.get("namespace") or "").lower() != "microsoft.compute" or \
+                (parsed.get("type") or "").lower() != "virtualmachines" or parsed.get("children"):
+            raise ValidationError("vm_id must be the id of a Microsoft.Compute/virtualMachines resource, got %r"
+                                  % params["vm_id"], option="vm_id")
+        return rid.vm_id(parsed["subscription"], parsed["resource_group"], parsed["name"])
+    return rid.vm_id(subscription_id, params["vm_resource_group"], params["vm_name"])
+
+
+def run(module):
+    params = module.params
+    client = get_client(params)
+    vm_id = vm_id_from_params(params, require_subscription(client))
+    try:
+        resource = client.get(vm_id, api_version=params["api_version"]).body
+    except AzureApiError as e:
+        if e.status_code == 404 and e.error_code in NOT_FOUND_CODES:
+            return dict(changed=False, vms=[])
+        raise e.with_context("Failed to read the virtual machine %s" % vm_id)
+    return dict(changed=False, vms=[normalize_vm(resource)])
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=argument_spec(),
+        supports_check_mode=True,
+        mutually_exclusive=[("vm_id", "vm_name"), ("vm_id", "vm_resource_group")],
+        required_one_of=[("vm_id", "vm_name")],
+        required_together=[("vm_name", "vm_resource_group")],
+    )
+    check_dependencies(module)
+    module.no_log_values.update(secret_values(module.params))
+    try:
+        module.exit_json(**run(module))
+    except AzBackupError as e:
+        fail_from_error(module, e)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,675 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, azbackup.restore contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r"""
+module: vm_restore
+short_description: Restore an Azure VM from an Azure Backup recovery point
+version_added: 0.1.0
+description:
+  - Starts a restore of an Azure virtual machine protected in a Recovery Services vault, in the vault's
+    own region, from one recovery point, and follows it.
+  - O(restore_type=restore_disks) restores the disks (managed disks in O(target_resource_group), plus an
+    ARM template and a configuration blob in the staging storage account to create a VM from them).
+  - O(restore_type=replace_disks) replaces the disks of the source VM itself (Azure's C(OriginalLocation)).
+  - O(restore_type=new_vm) creates a new VM (Azure's C(AlternateLocation)).
+  - Before it sends anything that changes something, the module checks the options against the recovery
+    point and the target resources, then asks Azure to validate the request (C(backupValidateOperation)).
+    A request that fails any of these checks is never sent.
+  - The module is idempotent. Before starting a restore it looks for a restore job of the vault that
+    restores the same item from the same recovery point, with the same restore type and targets, and that
+    is running or completed; when it finds one it attaches to that job and reports no change. A second run
+    of the same task never starts a second restore (O(force=true) restores again anyway).
+  - A restore request is never repeated blindly. When its answer is lost (a server error, a dropped
+    connection) the module looks for the job the request may have started and attaches to it; only when no
+    job appears does it send the request once more. When Azure refuses because another operation runs on
+    the item, the module attaches to that operation's job when it is the same restore.
+  - For a restore from another region use M(azbackup.restore.crr_restore).
+author:
+  - azbackup.restore contributors (@azbackup)
+options:
+  vault_name:
+    description:
+      - The Recovery Services vault that protects the VM.
+    type: str
+    required: true
+  vault_resource_group:
+    description:
+      - The resource group of O(vault_name).
+    type: str
+    required: true
+  vm_id:
+    description:
+      - The resource id of the protected (source) VM.
+      - Mutually exclusive with O(vm_name) and O(vm_resource_group).
+    type: str
+  vm_name:
+    description:
+      - The name of the protected (source) VM. Needs O(vm_resource_group).
+    type: str
+  vm_resource_group:
+    description:
+      - The resource group of O(vm_name).
+    type: str
+  container_name:
+    description:
+      - The protection container of the VM in the vault, for items whose names do not follow Azure's
+        usual C(iaasvmcontainer;iaasvmcontainerv2;{resource group};{vm}).
+    type: str
+  protected_item_name:
+    description:
+      - The protected item of the VM in the vault, for items whose names do not follow Azure's usual
+        C(vm;iaasvmcontainerv2;{resource group};{vm}).
+    type: str
+  api_version:
+    description:
+      - The api-version of the Azure Backup (Microsoft.RecoveryServices) requests.
+    type: str
+    default: '2024-04-01'
+  restore_type:
+    description:
+      - V(restore_disks) restores the disks only (C(RestoreDisks)).
+      - V(replace_disks) replaces the disks of the source VM (C(OriginalLocation)). It acts on the source
+        VM, so it refuses every target VM option (O(target_vm_name), O(target_resource_group),
+        O(target_virtual_network), O(target_virtual_network_resource_group), O(target_subnet),
+        O(target_zone)) rather than ignoring them.
+      - V(new_vm) creates a new VM (C(AlternateLocation)) and needs O(target_vm_name),
+        O(target_resource_group), O(target_virtual_network) and O(target_subnet).
+    type: str
+    required: true
+    choices: [restore_disks, replace_disks, new_vm]
+  recovery_point_id:
+    description:
+      - The recovery point to restore (its name, a number such as C(26083826328862)), as
+        M(azbackup.restore.recovery_point_info) returns it.
+      - If not set, the newest recovery point that matches O(recovery_point_type), O(tier), O(start_time)
+        and O(end_time).
+    type: str
+  select:
+    description:
+      - Which recovery point to restore when O(recovery_point_id) is not set. V(latest) is the newest one
+        matching the filters.
+    type: str
+    default: latest
+    choices: [latest]
+  recovery_point_type:
+    description:
+      - Only consider recovery points of this type (for example V(AppConsistent), V(CrashConsistent),
+        V(FileSystemConsistent)), compared without regard to case.
+    type: str
+  tier:
+    description:
+      - Only consider recovery points available in this tier. V(snapshot) is the instant (snapshot) tier,
+        V(vault) the vault-standard tier, V(archive) the archive tier.
+    type: str
+    choices: [snapshot, vault, archive]
+  start_time:
+    description:
+      - Only consider recovery points taken at or after this time (ISO 8601, UTC when no zone is given).
+    type: str
+  end_time:
+    description:
+      - Only consider recovery points taken at or before this time (ISO 8601, UTC when no zone is given).
+    type: str
+  staging_storage_account:
+    description:
+      - The storage account the restore stages its data in (and, for V(restore_disks), writes the VM's
+        configuration and ARM template to), as a resource id, or a name with
+        O(staging_storage_account_resource_group).
+      - It must be in the region of the restore (the vault's region) and must not be zone-redundant
+        (C(*_ZRS), C(*_GZRS)).
+    type: str
+    required: true
+  staging_storage_account_resource_group:
+    description:
+      - The resource group of O(staging_storage_account) when it is a name.
+    type: str
+  target_resource_group:
+    description:
+      - The resource group (name or id) for the restored managed disks (V(restore_disks)) or the new VM
+        (V(new_vm)).
+      - Required for V(new_vm), and for V(restore_disks) of a VM with managed disks unless
+        O(restore_as_unmanaged_disks=true) (without it Azure silently restores unmanaged disks).
+    type: str
+  target_vm_name:
+    description:
+      - The name of the VM to create with V(new_vm). No VM of that name may exist in
+        O(target_resource_group).
+    type: str
+  target_virtual_network:
+    description:
+      - The virtual network (name or id) of the new VM (V(new_vm)).
+    type: str
+  target_virtual_network_resource_group:
+    description:
+      - The resource group of O(target_virtual_network) when it is a name.
+      - If not set, O(target_resource_group).
+    type: str
+  target_subnet:
+    description:
+      - The subnet (name in O(target_virtual_network), or id) of the new VM (V(new_vm)).
+    type: str
+  region:
+    description:
+      - The region to restore to, as Azure spells it in the request (C(region)).
+      - If not set, the vault's region. Any other region is refused; M(azbackup.restore.crr_restore) restores
+        to the vault's secondary region.
+    type: str
+  disk_luns:
+    description:
+      - Restore only the data disks with these LUNs (and the OS disk). Every LUN must be in the recovery
+        point.
+      - Mutually exclusive with O(restore_os_disk_only).
+    type: list
+    elements: int
+  restore_os_disk_only:
+    description:
+      - Restore the OS disk only.
+    type: bool
+    default: false
+  target_zone:
+    description:
+      - The availability zone (V(1), V(2) or V(3)) of the restored disks or VM.
+    type: str
+  disk_encryption_set_id:
+    description:
+      - The resource id of a disk encryption set to encrypt the restored managed disks with
+        (customer-managed keys).
+    type: str
+  restore_as_unmanaged_disks:
+    description:
+      - With V(restore_disks) of a VM with managed disks, restore unmanaged disks (page blobs in the staging
+        storage account) instead of managed disks. O(target_resource_group) must not be set then.
+    type: bool
+    default: false
+  identity:
+    description:
+      - The managed identity the restore uses to reach the staging storage account.
+    type: dict
+    suboptions:
+      type:
+        description:
+          - V(system_assigned) is the vault's system-assigned identity, V(user_assigned) the identity O(identity.id).
+        type: str
+        default: system_assigned
+        choices: [system_assigned, user_assigned]
+      id:
+        description:
+          - The resource id of the user-assigned identity.
+        type: str
+  rehydration_priority:
+    description:
+      - For a recovery point in the archive tier only, the priority of its rehydration. Such a point needs
+        this option or O(rehydration_duration) (the other takes its default, V(Standard) or 15 days).
+    type: str
+    choices: [Standard, High]
+  rehydration_duration:
+    description:
+      - For a recovery point in the archive tier only, the number of days (10 to 30) the rehydrated point
+        is kept.
+    type: int
+  extra_properties:
+    description:
+      - Further properties of Azure's C(IaasVMRestoreRequest) to send, with their Azure (camelCase) names,
+        for example C(targetDiskNetworkAccessSettings) or C(securedVMDetails).
+      - Names that are not properties of C(IaasVMRestoreRequest) in the api-version 2024-04-01 swagger, and
+        properties the module's options set, are refused.
+    type: dict
+  force:
+    description:
+      - Start a new restore even when an earlier restore of the same recovery point to the same targets is
+        running or completed.
+    type: bool
+    default: false
+extends_documentation_fragment:
+  - azbackup.restore.azure
+  - azbackup.restore.wait
+  - azbackup.restore.attributes
+  - azbackup.restore.attributes.actiongroup_azure
+  - azbackup.restore.attributes.platform
+attributes:
+  check_mode:
+    support: full
+    details:
+      - Resolves the recovery point, runs every pre-flight check including Azure's validation (which changes
+        nothing), returns the exact request body in RV(request) and sends no restore request.
+      - Reports a change when a restore would start, and none when it would attach to an earlier restore.
+  diff_mode:
+    support: none
+notes:
+  - Following the operation (O(wait=operation), the default) usually takes one poll; unless O(poll_interval)
+    is set, the module polls the operation after 2 seconds, then more slowly (at most every 30 seconds).
+    Jobs are polled as O(poll_interval) says (15 seconds growing to 120 seconds by default).
+  - When O(wait_timeout) runs out the task fails with RV(job_id) and RV(operation_url); running the same
+    task again attaches to that restore and goes on waiting.
+  - A job that ends C(CompletedWithWarnings) succeeds with Ansible warnings; C(Failed) and C(Cancelled)
+    fail the task with Azure's error code and message.
+seealso:
+  - module: azbackup.restore.recovery_point_info
+  - module: azbackup.restore.restore_job_info
+  - module: azbackup.restore.crr_restore
+"""
+
+EXAMPLES = r"""
+- name: Restore the disks of the newest recovery point as managed disks
+  azbackup.restore.vm_restore:
+    vault_name: rsv-prod
+    vault_resource_group: rg-vault
+    vm_name: vm-web-01
+    vm_resource_group: rg-prod
+    restore_type: restore_disks
+    staging_storage_account: strestorewe
+    staging_storage_account_resource_group: rg-restore
+    target_resource_group: rg-restore
+    wait: job
+  register: restored
+
+- name: Show where the ARM template to create the VM from the disks is
+  ansible.builtin.debug:
+    msg: "{{ restored.template_blob_uri }}"
+
+- name: Restore only the data disk on LUN 1 of a point from a given day
+  azbackup.restore.vm_restore:
+    vault_name: rsv-prod
+    vault_resource_group: rg-vault
+    vm_name: vm-db-01
+    vm_resource_group: rg-prod
+    restore_type: restore_disks
+    start_time: "2026-11-01T00:00:00Z"
+    end_time: "2026-11-01T23:59:59Z"
+    disk_luns: [1]
+    staging_storage_account: strestorewe
+    staging_storage_account_resource_group: rg-restore
+    target_resource_group: rg-restore
+    target_zone: "1"
+
+- name: Replace the disks of the VM itself with those of a recovery point
+  azbackup.restore.vm_restore:
+    vault_name: rsv-prod
+    vault_resource_group: rg-vault
+    vm_name: vm-web-01
+    vm_resource_group: rg-prod
+    restore_type: replace_disks
+    recovery_point_id: "26083826328862"
+    staging_storage_account: >-
+      /subscriptions/9a8b7c6d-0000-4000-8000-000000000003/resourceGroups/rg-restore/providers/Microsoft.Storage/storageAccounts/strestorewe
+    wait: job
+    wait_timeout: 7200
+
+- name: Create a new VM from a recovery point in the archive tier
+  azbackup.restore.vm_restore:
+    vault_name: rsv-prod
+    vault_resource_group: rg-vault
+    vm_name: vm-web-01
+    vm_resource_group: rg-prod
+    restore_type: new_vm
+    tier: archive
+    rehydration_priority: High
+    rehydration_duration: 15
+    staging_storage_account: strestorewe
+    staging_storage_account_resource_group: rg-restore
+    target_resource_group: rg-restore
+    target_vm_name: vm-web-01-restored
+    target_virtual_network: vnet-restore
+    target_subnet: default
+
+- name: Show the request a restore would send, without sending it
+  azbackup.restore.vm_restore:
+    vault_name: rsv-prod
+    vault_resource_group: rg-vault
+    vm_name: vm-web-01
+    vm_resource_group: rg-prod
+    restore_type: restore_disks
+    staging_storage_account: strestorewe
+    staging_storage_account_resource_group: rg-restore
+    target_resource_group: rg-restore
+  check_mode: true
+  register: plan
+
+- name: Start a restore and return at once; follow it later with restore_job_info
+  azbackup.restore.vm_restore:
+    vault_name: rsv-prod
+    vault_resource_group: rg-vault
+    vm_name: vm-web-01
+    vm_resource_group: rg-prod
+    restore_type: restore_disks
+    staging_storage_account: strestorewe
+    staging_storage_account_resource_group: rg-restore
+    target_resource_group: rg-restore
+    wait: none
+"""
+
+RETURN = r"""
+changed:
+  description:
+    - Whether a restore was started (or, in check mode, would be). False when the task attached to an
+      earlier restore of the same recovery point to the same targets.
+  returned: always
+  type: bool
+  sample: true
+attached:
+  description:
+    - Whether the task attached to a restore job it did not start with this run's request (an earlier or
+      concurrent run's, or its own whose answer was lost).
+  returned: always
+  type: bool
+  sample: false
+job_id:
+  description:
+    - The id of the restore job. Also returned when the task fails after the restore started (a timeout, a
+      failed job).
+  returned: when the job is known (not with O(wait=none) unless the task attached to a job)
+  type: str
+  sample: 2b9f0a4c-6d1e-4f58-9b3c-7e2a1d0c5f11
+operation_url:
+  description:
+    - The URL of Azure's asynchronous operation for the restore request, as Azure sent it
+      (C(Azure-AsyncOperation)).
+  returned: when this run sent the restore request
+  type: str
+  sample: >-
+    https://management.azure.com/subscriptions/.../protectedItems/VM%3Biaasvmcontainerv2%3Brg-prod%3Bvm-web-01/operationsStatus/2b9f0a4c?api-version=2024-04-01
+request:
+  description:
+    - The body of the restore request, exactly as sent (or, in check mode, as it would be sent).
+  returned: always
+  type: dict
+  sample:
+    properties:
+      objectType: IaasVMRestoreRequest
+      recoveryPointId: "26083826328862"
+      recoveryType: RestoreDisks
+      sourceResourceId: /subscriptions/9a8b7c6d-0000-4000-8000-000000000003/resourceGroups/rg-prod/providers/Microsoft.Compute/virtualMachines/vm-web-01
+      storageAccountId: /subscriptions/9a8b7c6d-0000-4000-8000-000000000003/resourceGroups/rg-restore/providers/Microsoft.Storage/storageAccounts/strestorewe
+      targetResourceGroupId: /subscriptions/9a8b7c6d-0000-4000-8000-000000000003/resourceGroups/rg-restore
+      region: westeurope
+      createNewCloudService: true
+      originalStorageAccountOption: false
+      encryptionDetails:
+        encryptionEnabled: false
+recovery_point:
+  description:
+    - The recovery point restored, as M(azbackup.restore.recovery_point_info) returns it.
+  returned: always
+  type: dict
+  contains:
+    id:
+      description: The resource id of the recovery point.
+      type: str
+      returned: always
+      sample: /subscriptions/.../recoveryPoints/26083826328862
+    name:
+      description: The recovery point id (the value of O(recovery_point_id)).
+      type: str
+      returned: always
+      sample: "26083826328862"
+    time:
+      description: When the recovery point was taken (UTC).
+      type: str
+      returned: always
+      sample: "2026-11-20T22:07:11Z"
+    type:
+      description: The consistency type of the recovery point.
+      type: str
+      returned: always
+      sample: CrashConsistent
+    tiers:
+      description: The tiers the recovery point is in, with their status.
+      type: list
+      elements: dict
+      returned: always
+      sample: [{"type": "InstantRP", "status": "Valid"}, {"type": "HardenedRP", "status": "Valid"}]
+    usable_tiers:
+      description: The tiers the recovery point can be restored from without rehydration.
+      type: list
+      elements: str
+      returned: always
+      sample: [InstantRP, HardenedRP]
+    disk_luns:
+      description: The LUNs of the data disks in the recovery point.
+      type: list
+      elements: int
+      returned: always
+      sample: [0, 1]
+    is_managed:
+      description: Whether the VM had managed disks.
+      type: bool
+      returned: always
+      sample: true
+  sample:
+    name: "26083826328862"
+    time: "2026-11-20T22:07:11Z"
+job:
+  description:
+    - The restore job, as M(azbackup.restore.restore_job_info) returns it. With O(wait=operation) its
+      state just after the operation ended, with O(wait=job) its final state.
+  returned: when the job is known
+  type: dict
+  contains:
+    id:
+      description: The resource id of the job.
+      type: str
+      returned: always
+      sample: /subscriptions/.../backupJobs/2b9f0a4c-6d1e-4f58-9b3c-7e2a1d0c5f11
+    job_id:
+      description: The job id.
+      type: str
+      returned: always
+      sample: 2b9f0a4c-6d1e-4f58-9b3c-7e2a1d0c5f11
+    status:
+      description: C(InProgress), C(Completed), C(CompletedWithWarnings), C(Failed), C(Cancelled), C(Cancelling).
+      type: str
+      returned: always
+      sample: Completed
+    operation:
+      description: C(Restore).
+      type: str
+      returned: always
+      sample: Restore
+    entity:
+      description: The name of the protected VM.
+      type: str
+      returned: always
+      sample: vm-web-01
+    start_time:
+      description: When the job started (UTC).
+      type: str
+      returned: always
+      sample: "2026-11-21T08:00:03Z"
+    end_time:
+      description: When the job ended (UTC), null while it runs.
+      type: str
+      returned: always
+      sample: "2026-11-21T08:01:10Z"
+    duration:
+      description: How long the job ran (ISO 8601 duration, as Azure gives it).
+      type: str
+      returned: always
+      sample: PT1M7S
+    error_details:
+      description: Azure's errors of a failed job (C(code), C(title), C(message), C(recommendations)).
+      type: list
+      elements: dict
+      returned: always
+      sample: []
+    extended_info:
+      description: Tasks, progress and property bags of the job.
+      type: dict
+      returned: always
+      sample: {"progress_percentage": 100.0, "property_bag": {"Job Type": "Recover disks"}}
+  sample:
+    job_id: 2b9f0a4c-6d1e-4f58-9b3c-7e2a1d0c5f11
+    status: Completed
+restored_disks:
+  description:
+    - The resource ids of the disks the restore created, when the job's property bag names them. Azure's
+      restore jobs do not name them today, so the list is then empty; the ARM template at RV(template_blob_uri)
+      references the restored disks.
+  returned: when O(restore_type=restore_disks) and the job is known
+  type: list
+  elements: str
+  sample: [/subscriptions/.../resourceGroups/rg-restore/providers/Microsoft.Compute/disks/vm-web-01-osdisk-restored]
+config_blob_uri:
+  description:
+    - The VM configuration blob the restore wrote to the staging storage account (once the job completed).
+  returned: when O(restore_type=restore_disks) and the job is known
+  type: str
+  sample: https://strestorewe.blob.core.windows.net/vm-web-01-1a2b3c/config-vm-web-01-1a2b3c.json
+template_blob_uri:
+  description:
+    - The ARM template to create a VM from the restored disks (once the job completed).
+  returned: when O(restore_type=restore_disks) and the job is known
+  type: str
+  sample: https://strestorewe.blob.core.windows.net/vm-web-01-1a2b3c/azuredeploy1a2b3c.json
+"""
+
+import time
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.azbackup.restore.plugins.module_utils import _backup as bk
+from ansible_collections.azbackup.restore.plugins.module_utils import _restore as rs
+from ansible_collections.azbackup.restore.plugins.module_utils._common import (
+    azure_argument_spec,
+    check_dependencies,
+    fail_from_error,
+    get_client,
+    require_subscription,
+    secret_values,
+    wait_argument_spec,
+)
+from ansible_collections.azbackup.restore.plugins.module_utils._errors import AzBackupError, AzureApiError, ValidationError
+
+
+def argument_spec():
+    spec = azure_argument_spec()
+    spec.update(wait_argument_spec())
+    spec.update(
+        vault_name=dict(type="str", required=True),
+        vault_resource_group=dict(type="str", required=True),
+        vm_id=dict(type="str"),
+        vm_name=dict(type="str"),
+        vm_resource_group=dict(type="str"),
+        container_name=dict(type="str"),
+        protected_item_name=dict(type="str"),
+        api_version=dict(type="str", default=bk.API_VERSION),
+        restore_type=dict(type="str", required=True, choices=["restore_disks", "replace_disks", "new_vm"]),
+        recovery_point_id=dict(type="str"),
+        select=dict(type="str", default="latest", choices=["latest"]),
+        recovery_point_type=dict(type="str"),
+        tier=dict(type="str", choices=["snapshot", "vault", "archive"]),
+        start_time=dict(type="str"),
+        end_time=dict(type="str"),
+        staging_storage_account=dict(type="str", required=True),
+        staging_storage_account_resource_group=dict(type="str"),
+        target_resource_group=dict(type="str"),
+        target_vm_name=dict(type="str"),
+        target_virtual_network=dict(type="str"),
+        target_virtual_network_resource_group=dict(type="str"),
+        target_subnet=dict(type="str"),
+        region=dict(type="str"),
+        disk_luns=dict(type="list", elements="int"),
+        restore_os_disk_only=dict(type="bool", default=False),
+        target_zone=dict(type="str"),
+        disk_encryption_set_id=dict(type="str"),
+        restore_as_unmanaged_disks=dict(type="bool", default=False),
+        identity=dict(type="dict", options=dict(
+            type=dict(type="str", default="system_assigned", choices=["system_assigned", "user_assigned"]),
+            id=dict(type="str"),
+        )),
+        rehydration_priority=dict(type="str", choices=["Standard", "High"]),
+        rehydration_duration=dict(type="int"),
+        extra_properties=dict(type="dict"),
+        force=dict(type="bool", default=False),
+    )
+    return spec
+
+
+MUTUALLY_EXCLUSIVE = [
+    ("vm_id", "vm_name"), ("vm_id", "vm_resource_group"),
+    ("recovery_point_id", "start_time"), ("recovery_point_id", "end_time"),
+    ("recovery_point_id", "recovery_point_type"), ("recovery_point_id", "tier"),
+]
+
+
+def read_vault(client, item):
+    try:
+        return bk.get_vault(client, item.vault_id)
+    except AzureApiError as e:
+        if e.status_code == 404:
+            raise ValidationError("vault %s does not exist in resource group %s"
+                                  % (item.vault_name, item.vault_resource_group), option="vault_name")
+        raise e.with_context("Failed to read vault %s" % item.vault_name)
+
+
+def restore(client, params, check_mode=False, sleep=time.sleep, clock=time.monotonic):
+    """Run the restore; returns the module result (``warnings`` included as a list)."""
+    subscription_id = require_subscription(client)
+    item = bk.protected_item_ref(params, subscription_id)
+    restore_type = params["restore_type"]
+    rs.check_options(params, restore_type)
+    api_version = params.get("api_version") or bk.API_VERSION
+
+    vault = read_vault(client, item)
+    region = params.get("region") or vault.get("location")
+    raw_point = rs.resolve_recovery_point(client, item, params, api_version=api_version)
+    point = bk.normalize_recovery_point(raw_point)
+    targets = rs.resolve_targets(params, subscription_id, region)
+    request = rs.build_request(params, restore_type, point, item, targets)
+    call = rs.RestoreCall(
+        url=item.recovery_point_path(point["name"]) + "/restore", body={"properties": request},
+        api_version=api_version, criteria=rs.match_criteria(item, restore_type, point, targets),
+        since=point.get("time"),
+        description="restore %s (%s) from recovery point %s" % (item.item, restore_type, point["name"]))
+
+    def preflight():
+        if rs.normalize_region(region) != rs.normalize_region(vault.get("location")):
+            raise ValidationError("region %s is not the region of vault %s (%s): a restore in the primary region "
+                                  "restores to the vault's region; use azbackup.restore.crr_restore for the "
+                                  "secondary region" % (region, item.vault_name, vault.get("location")),
+                                  option="region")
+        rs.check_point(point, params, restore_type)
+        rs.check_resources(rs.ResourceCache(client), targets, restore_type, item.vm_id)
+        rs.validate_with_azure(client, item.vault_id, raw_point.get("id") or item.recovery_point_path(point["name"]),
+                               request, api_version=api_version)
+
+    runner = rs.RestoreRunner(client, rs.PrimaryJobs(client, item.vault_id, api_version), sleep=sleep, clock=clock)
+    result = dict(request=call.body, recovery_point=point)
+    try:
+        outcome = runner.run(call, force=params.get("force"), wait=params.get("wait") or "operation",
+                             wait_timeout=params.get("wait_timeout"), poll_interval=params.get("poll_interval"),
+                             check_mode=check_mode, preflight=preflight)
+    except AzBackupError as e:
+        e.partial_result = result
+        raise
+    result.update(changed=outcome.changed, attached=outcome.attached, job_id=outcome.job_id, job=outcome.job,
+                  operation_url=outcome.operation_url, warnings=list(outcome.warnings))
+    if restore_type == "restore_disks" and outcome.job:
+        result.update(rs.restore_outputs(outcome.job))
+    return result
+
+
+def main():
+    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True,
+                           mutually_exclusive=MUTUALLY_EXCLUSIVE,
+                           required_together=[("vm_name", "vm_resource_group")],
+                           required_one_of=[("vm_id", "vm_name")])
+    check_dependencies(module)
+    module.no_log_values.update(secret_values(module.params))
+    try:
+        client = get_client(module.params)
+        result = restore(client, module.params, check_mode=module.check_mode)
+    except AzBackupError as e:
+        fail_from_error(module, e, **rs.failure_extras(e))
+    for warning in result.pop("warnings", []):
+        module.warn(warning)
+    module.exit_json(**result)
+
+
+if __name__ == "__main__":
+    main()
