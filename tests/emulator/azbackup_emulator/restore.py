@@ -135,9 +135,10 @@ def validate(core, vault, item, rp, req, api_version, crr_region=None, check_con
 
     # ---- disks
     luns = req.get("restoreDiskLunList")
-    if luns in (None, []):
+    if luns is None:
         luns = list(rp["luns"])
     else:
+        # An empty list restores the OS disk only (what the Azure CLI sends for --restore-only-osdisk).
         if not isinstance(luns, list) or not all(isinstance(x, int) and not isinstance(x, bool) for x in luns):
             raise Validation(PARAM, "restoreDiskLunList must be a list of integers.")
         missing = sorted(set(luns) - set(rp["luns"]))

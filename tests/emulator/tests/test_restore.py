@@ -70,6 +70,14 @@ def test_restore_selected_luns_and_zone(api, emu):
     assert all(d["zones"] == ["1"] for d in disks.values())
 
 
+def test_empty_lun_list_restores_the_os_disk_only(api, emu):
+    rp = api.rps("vm-db-01")[0]["name"]
+    job = api.job_of(api.restore("vm-db-01", rp, restoreDiskLunList=[]))
+    emu.control.finish_job(job)
+    disks = _disks(api, "rg-restore")
+    assert len(disks) == 1 and not any("datadisk" in n.lower() for n in disks)
+
+
 def test_restore_disks_unmanaged(api, emu):
     rp = api.rps("vm-web-01")[0]["name"]
     job = api.job_of(api.restore("vm-web-01", rp, target_rg=None))
