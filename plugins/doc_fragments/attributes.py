@@ -52,8 +52,17 @@ attributes:
       - azbackup.restore.azure
 """
 
-    # The same fragment under the name azbackup.restore.attributes.action_group.
-    ACTION_GROUP = ACTIONGROUP_AZURE
+    # The same fragment under the name azbackup.restore.attributes.action_group (a literal copy:
+    # the sanity tests read every fragment as a string constant).
+    ACTION_GROUP = r"""
+options: {}
+attributes:
+  action_group:
+    description: Use C(group/azbackup.restore.azure) in C(module_defaults) to set defaults for this module.
+    support: full
+    membership:
+      - azbackup.restore.azure
+"""
 
     PLATFORM = r"""
 options: {}

@@ -256,6 +256,10 @@ class ArmClient(object):
     def _after_exception(self, exc, method, url, attempt, start, idempotent):
         """Sleep before the next attempt, or raise ``AzureConnectionError``."""
         reason = redact_text("%s: %s" % (type(exc).__name__, exc))
+        if isinstance(exc, rexc.Timeout):
+            limits = self.timeout if isinstance(self.timeout, (tuple, list)) else (self.timeout,)
+            limit = limits[0] if isinstance(exc, rexc.ConnectTimeout) else limits[-1]
+            reason += " (no answer within %s s: raise api_timeout if Azure is that slow)" % limit
         transient = isinstance(exc, (rexc.ConnectionError, rexc.Timeout, rexc.ChunkedEncodingError,
                                      rexc.ContentDecodingError))
         if isinstance(exc, rexc.SSLError) and _is_certificate_error(exc):

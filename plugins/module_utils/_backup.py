@@ -457,7 +457,7 @@ def normalize_job(resource):
         end_time=format_time(end) if end else None,
         duration=props.get("duration"),
         activity_id=props.get("activityId"),
-        actions=[a for a in (props.get("actionsInfo") or [])],
+        actions=list(props.get("actionsInfo") or []),
         error_details=_error_details(props),
         restore_type=RECOVERY_TYPE_TO_RESTORE_TYPE.get(internal.get("restoreLocationType")),
         extended_info=dict(
@@ -667,7 +667,7 @@ def find_recovery_points(client, item, recovery_point_id=None, start=None, end=N
                     "Recovery point %s of %s is not replicated to the secondary region yet (Azure copies "
                     "recovery points to the paired region some hours after they are taken); use an older "
                     "recovery point or the primary region" % (recovery_point_id, describe_item(item)),
-                    option="recovery_point_id")
+                    option="recovery_point_id", azure_error=e)
             raise api_failure(e, "Recovery point %s of %s was not found%s" % (
                 recovery_point_id, describe_item(item), " in the secondary region" if secondary else ""))
         return [normalize_recovery_point(raw)]

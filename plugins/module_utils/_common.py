@@ -36,6 +36,7 @@ from ansible_collections.azbackup.restore.plugins.module_utils._auth import (
     ENV_VARS,
     TokenProvider,
     build_credential,
+    client_secret_credential,
     read_credential_file,
     resolve_cloud,
     resolve_settings,
@@ -115,12 +116,17 @@ def get_client(module_params, session=None, env=None, credentials_path=None):
     if session is None:
         session = requests.Session()
     cloud = resolve_cloud(settings.cloud_environment, session, timeout=api_timeout)
-    credential = build_credential(settings, cloud)
-    provider = TokenProvider(credential, cloud.scope, auth_source=settings.auth_source, secrets=[settings.secret],
-                             credential_factory=lambda: build_credential(settings, cloud))
+    timeout = (min(10, api_timeout), api_timeout)
+
+    def credential_factory():
+        # A client secret needs no azure-identity (saves its ~0.4 s import and MSAL's discovery GETs).
+        return client_secret_credential(settings, cloud, session, timeout=timeout) or build_credential(settings, cloud)
+
+    provider = TokenProvider(credential_factory(), cloud.scope, auth_source=settings.auth_source,
+                             secrets=[settings.secret], credential_factory=credential_factory)
     client = ArmClient(cloud.resource_manager, provider, session=session,
                        retry=RetryPolicy.from_max_retries(max_retries),
-                       timeout=(min(10, api_timeout), api_timeout), user_agent=user_agent(env),
+                       timeout=timeout, user_agent=user_agent(env),
                        subscription_id=settings.subscription_id, cloud=cloud)
     if cache:
         _CLIENTS[key] = client

@@ -236,9 +236,13 @@ class AzureApiError(AzBackupError):
         return msg
 
     def with_context(self, prefix):
-        """A copy whose ``msg`` is ``"{prefix}: ({code}) {message}"``."""
+        """A copy whose ``msg`` is ``"{prefix}: ({code}) {message}"`` (and, when the request was
+        retried, ``" [gave up after N attempts]"``)."""
         other = copy.copy(self)
-        other._set_msg("%s: (%s) %s" % (prefix, self._label(), self._text()))
+        msg = "%s: (%s) %s" % (prefix, self._label(), self._text())
+        if self.attempts and self.attempts > 1:
+            msg += " [gave up after %d attempts]" % self.attempts
+        other._set_msg(msg)
         return other
 
     def _fail_extras(self):
@@ -247,14 +251,24 @@ class AzureApiError(AzBackupError):
 
 
 class AzureAuthError(AzBackupError):
-    """The credentials could not produce a token (wrong secret, unknown tenant, no CLI login...)."""
+    """The credentials could not produce a token (wrong secret, unknown tenant, no CLI login...).
 
-    def __init__(self, msg, auth_source=None):
+    ``error_code`` (Azure AD's ``AADSTS...`` code) and ``correlation_id`` when Azure AD answered.
+    """
+
+    def __init__(self, msg, auth_source=None, error_code=None, correlation_id=None):
         self.auth_source = auth_source
+        self.error_code = error_code
+        self.correlation_id = correlation_id
         super(AzureAuthError, self).__init__(msg)
 
     def _fail_extras(self):
-        return dict(auth_source=self.auth_source) if self.auth_source else {}
+        out = dict(auth_source=self.auth_source) if self.auth_source else {}
+        if self.error_code:
+            out["error_code"] = self.error_code
+        if self.correlation_id:
+            out["correlation_id"] = self.correlation_id
+        return out
 
 
 class AzureConnectionError(AzBackupError):
@@ -309,14 +323,28 @@ class OperationTimeoutError(AzBackupError):
 
 
 class ValidationError(AzBackupError):
-    """Our own pre-flight refusal of the options (``option`` names the option at fault)."""
+    """Our own pre-flight refusal of the options (``option`` names the option at fault).
 
-    def __init__(self, msg, option=None):
+    ``azure_error``: the ``AzureApiError`` the refusal is based on (a resource the options name
+    that Azure says does not exist...): its ``(code) message`` and correlation id end the message,
+    and its ``status_code``, ``error_code``, ``request_id`` and ``correlation_id`` are in
+    ``to_fail_kwargs()``.
+    """
+
+    def __init__(self, msg, option=None, azure_error=None):
         self.option = option
+        self.azure_error = azure_error
+        if azure_error is not None:
+            msg = "%s: (%s) %s" % (msg, azure_error._label(), azure_error._text())
+            if azure_error.correlation_id:
+                msg += " (correlation id %s)" % azure_error.correlation_id
         super(ValidationError, self).__init__(msg)
 
     def _fail_extras(self):
-        return dict(option=self.option) if self.option else {}
+        out = dict(option=self.option) if self.option else {}
+        if self.azure_error is not None:
+            out.update(self.azure_error._fail_extras())
+        return out
 
 
 class MissingDependencyError(AzBackupError):

@@ -108,6 +108,12 @@ LOOKUPS = 4
 LOOKUP_INTERVAL = 3.0
 POST_ATTEMPTS = 2
 
+# When Azure refuses a restore because another operation is in progress on the item, that
+# operation may be one without a job yet (a run that timed out while following it, a concurrent
+# run whose operation is slow): its job is waited for this long at most (never past wait_timeout),
+# unless a running restore job of another kind shows which operation it is.
+IN_PROGRESS_PATIENCE = 300
+
 # A CRR access token that expires within this margin is replaced.
 TOKEN_EXPIRY_MARGIN = 120
 
@@ -136,8 +142,12 @@ class RestoreJobError(OperationFailedError):
 class AzureValidationError(ValidationError):
     """Azure's own pre-flight (backupValidateOperation) refused the restore request."""
 
-    def __init__(self, msg, results=None):
+    def __init__(self, msg, results=None, request_id=None, correlation_id=None):
         self.results = results or []
+        self.request_id = request_id
+        self.correlation_id = correlation_id
+        if correlation_id:
+            msg = "%s (correlation id %s)" % (msg, correlation_id)
         super(AzureValidationError, self).__init__(msg)
 
     def _fail_extras(self):
@@ -146,6 +156,10 @@ class AzureValidationError(ValidationError):
         codes = [r.get("code") for r in self.results if r.get("code")]
         if codes:
             out["error_code"] = codes[0]
+        if self.request_id:
+            out["request_id"] = self.request_id
+        if self.correlation_id:
+            out["correlation_id"] = self.correlation_id
         return out
 
 
@@ -367,6 +381,46 @@ def check_extra_properties(extra, crr=False):
 
 
 # --------------------------------------------------------------------------------------------
+# Not found: which option is at fault
+
+
+# Azure's codes for a missing subscription / resource group, which make every resource under them
+# "not found" too.
+SUBSCRIPTION_NOT_FOUND_CODES = ("SubscriptionNotFound", "InvalidSubscriptionId")
+RESOURCE_GROUP_NOT_FOUND_CODES = ("ResourceGroupNotFound",)
+
+
+def not_found_refusal(err, msg, option, item=None):
+    """A ValidationError for Azure's 404 ``err`` on a resource the options name.
+
+    ``msg`` / ``option`` say what was not found; when Azure says the subscription or the vault's
+    resource group is what is missing, the message says that instead. Azure's code and
+    correlation id go with it.
+    """
+    code = err.error_code or ""
+    if code in SUBSCRIPTION_NOT_FOUND_CODES:
+        return ValidationError("subscription %s was not found (or the credentials cannot see it)"
+                               % (item.subscription_id if item is not None else "?"),
+                               option="subscription_id", azure_error=err)
+    vault_paths = ("vault_name", "vm_name", "vm_id", "recovery_point_id")  # lookups under the vault's path
+    if code in RESOURCE_GROUP_NOT_FOUND_CODES and item is not None and option in vault_paths:
+        return ValidationError("resource group %s of vault %s does not exist" % (
+            item.vault_resource_group, item.vault_name), option="vault_resource_group", azure_error=err)
+    return ValidationError(msg, option=option, azure_error=err)
+
+
+def read_vault(client, item):
+    """The vault resource (raw); ValidationError naming the option at fault when it does not exist."""
+    try:
+        return bk.get_vault(client, item.vault_id)
+    except AzureApiError as e:
+        if e.status_code == 404:
+            raise not_found_refusal(e, "vault %s does not exist in resource group %s"
+                                    % (item.vault_name, item.vault_resource_group), "vault_name", item)
+        raise e.with_context("Failed to read vault %s" % item.vault_name)
+
+
+# --------------------------------------------------------------------------------------------
 # Recovery point
 
 
@@ -379,16 +433,16 @@ def resolve_recovery_point(client, item, params, api_version=PRIMARY_API_VERSION
             return bk.get_recovery_point(client, item, rp_id, api_version=api_version)
         except AzureApiError as e:
             if e.status_code == 404:
-                raise ValidationError("recovery point %s of %s does not exist%s" % (
-                    rp_id, item.item, " " + where if where else ""), option="recovery_point_id")
+                raise not_found_refusal(e, "recovery point %s of %s does not exist%s" % (
+                    rp_id, item.item, " " + where if where else ""), "recovery_point_id", item)
             raise e.with_context("Failed to read recovery point %s of %s" % (rp_id, item.item))
     start, end = bk.check_time_window(params.get("start_time"), params.get("end_time"))
     try:
         raw = bk.list_recovery_points(client, item, api_version=api_version, start=start, end=end)
     except AzureApiError as e:
         if e.status_code == 404:
-            raise ValidationError("%s is not a protected item of vault %s (%s)"
-                                  % (item.item, item.vault_name, e.error_code or "not found"), option="vm_name")
+            raise not_found_refusal(e, "%s is not a protected item of vault %s" % (item.item, item.vault_name),
+                                    "vm_id" if params.get("vm_id") else "vm_name", item)
         raise e.with_context("Failed to list the recovery points of %s" % item.item)
     points = dict((p.get("name"), p) for p in raw)
     chosen = bk.select_recovery_points([bk.normalize_recovery_point(p) for p in raw],
@@ -492,11 +546,13 @@ def masked_body(body):
 
 
 class ResourceCache(object):
-    """GETs of ARM resources, one per resource and run; a 404 is remembered as None."""
+    """GETs of ARM resources, one per resource and run; a 404 is remembered as None (and its error
+    as ``not_found(resource_id)``)."""
 
     def __init__(self, client):
         self.client = client
         self._cache = {}
+        self._not_found = {}
 
     def get(self, resource_id, api_version):
         key = resource_id.lower()
@@ -507,7 +563,12 @@ class ResourceCache(object):
                 if e.status_code != 404:
                     raise e.with_context("Failed to read %s" % resource_id)
                 self._cache[key] = None
+                self._not_found[key] = e
         return self._cache[key]
+
+    def not_found(self, resource_id):
+        """Azure's answer (an AzureApiError) when ``resource_id`` was not found, else None."""
+        return self._not_found.get((resource_id or "").lower())
 
     def put(self, resource_id, body):
         self._cache[resource_id.lower()] = body
@@ -517,7 +578,7 @@ def check_storage_account(cache, storage_account_id, region, secondary=False):
     sa = cache.get(storage_account_id, STORAGE_API_VERSION)
     if sa is None:
         raise ValidationError("staging storage account %s does not exist" % storage_account_id,
-                              option="staging_storage_account")
+                              option="staging_storage_account", azure_error=cache.not_found(storage_account_id))
     location = sa.get("location")
     if location and normalize_region(location) != normalize_region(region):
         raise ValidationError(
@@ -543,12 +604,12 @@ def check_resources(cache, targets, restore_type, source_vm_id, secondary=False)
     check_storage_account(cache, targets.storage_account_id, targets.region, secondary=secondary)
     if targets.resource_group_id and cache.get(targets.resource_group_id, RESOURCE_GROUP_API_VERSION) is None:
         raise ValidationError("target resource group %s does not exist" % targets.resource_group_name,
-                              option="target_resource_group")
+                              option="target_resource_group", azure_error=cache.not_found(targets.resource_group_id))
     if restore_type == "replace_disks":
         if cache.get(source_vm_id, COMPUTE_API_VERSION) is None:
             raise ValidationError("restore_type=replace_disks replaces the disks of the source VM, but %s does not "
                                   "exist (any more): use restore_type=new_vm or restore_disks" % source_vm_id,
-                                  option="restore_type")
+                                  option="restore_type", azure_error=cache.not_found(source_vm_id))
     if restore_type == "new_vm":
         if cache.get(targets.vm_id, COMPUTE_API_VERSION) is not None:
             raise ValidationError("a VM named %s already exists in resource group %s: choose a free target_vm_name "
@@ -557,7 +618,8 @@ def check_resources(cache, targets, restore_type, source_vm_id, secondary=False)
         vnet = cache.get(targets.virtual_network_id, NETWORK_API_VERSION)
         if vnet is None:
             raise ValidationError("target virtual network %s does not exist" % targets.virtual_network_id,
-                                  option="target_virtual_network")
+                                  option="target_virtual_network",
+                                  azure_error=cache.not_found(targets.virtual_network_id))
         if vnet.get("location") and normalize_region(vnet["location"]) != normalize_region(targets.region):
             raise ValidationError("target virtual network %s is in %s, but the new VM is created in %s"
                                   % (_name_of(targets.virtual_network_id), vnet["location"], targets.region),
@@ -570,7 +632,7 @@ def check_resources(cache, targets, restore_type, source_vm_id, secondary=False)
         if not found:
             raise ValidationError("subnet %s does not exist in virtual network %s"
                                   % (_name_of(targets.subnet_id), _name_of(targets.virtual_network_id)),
-                                  option="target_subnet")
+                                  option="target_subnet", azure_error=cache.not_found(targets.subnet_id))
 
 
 def _recommendations(result):
@@ -595,7 +657,8 @@ def validate_with_azure(client, vault_id, recovery_point_resource_id, request, a
         found = [dict(code=r.get("code"), message=r.get("message"),
                       recommendations=list(r.get("recommendations") or [])) for r in results]
         text = "; ".join("(%s) %s%s" % (r["code"], r["message"], _recommendations(r)) for r in found)
-        raise AzureValidationError("Azure's validation of the restore request failed: %s" % text, results=found)
+        raise AzureValidationError("Azure's validation of the restore request failed: %s" % text, results=found,
+                                   request_id=resp.request_id, correlation_id=resp.correlation_id)
     return resp.body
 
 
@@ -687,6 +750,11 @@ class PrimaryJobs(object):
     def get(self, job_id):
         return bk.normalize_job(bk.get_job(self.client, self.vault_id, job_id, api_version=self.api_version))
 
+    def running(self):
+        """The vault's running jobs of any operation (a backup, too)."""
+        raw = bk.list_jobs(self.client, self.vault_id, api_version=self.api_version, status="InProgress")
+        return [bk.normalize_job(j) for j in raw]
+
 
 class CrrJobs(object):
     """Cross-region restore jobs of a vault, read in the secondary region."""
@@ -709,6 +777,12 @@ class CrrJobs(object):
     def get(self, job_id):
         return bk.normalize_job(bk.get_crr_job(self.client, self.subscription_id, self.region, self.vault_id, job_id,
                                                api_version=self.api_version))
+
+    def running(self):
+        """The vault's running jobs of any operation in the secondary region."""
+        raw = bk.list_crr_jobs(self.client, self.subscription_id, self.region, self.vault_id,
+                               api_version=self.api_version, status="InProgress")
+        return [bk.normalize_job(j) for j in raw]
 
 
 # --------------------------------------------------------------------------------------------
@@ -794,17 +868,52 @@ class RestoreRunner(object):
         self.known_ids.update(j.get("job_id") for j in jobs if j.get("job_id"))
         return bk.find_restore_job(jobs, **call.criteria)
 
-    def look_for_new_job(self, call, polls=None):
-        """A matching job not seen before the POST, polling the job list a few times."""
-        polls = self.lookups if polls is None else polls
-        for i in range(max(1, polls)):
+    def look_for_new_job(self, call, polls=None, patience=0):
+        """A matching job not seen before the POST, polling the job list a few times.
+
+        ``patience`` (seconds): go on looking that long (the interval growing) unless a running
+        restore job of the same VM that is not this restore shows up, which explains Azure's
+        "another operation is in progress" otherwise.
+        """
+        polls = max(1, self.lookups if polls is None else polls)
+        start = self.clock()
+        interval = self.lookup_interval
+        i = 0
+        while True:
             if i:
-                self.sleep(self.lookup_interval)
-            jobs = [j for j in self._list(call.since) if j.get("job_id") not in self.known_ids]
+                self.sleep(interval)
+                if i >= polls:
+                    interval = min(interval * BACKOFF, OPERATION_MAX_INTERVAL)
+            listed = self._list(call.since)
+            jobs = [j for j in listed if j.get("job_id") not in self.known_ids]
             job = bk.find_restore_job(jobs, **call.criteria)
             if job:
                 return job
-        return None
+            i += 1
+            if i < polls:
+                continue
+            left = patience - (self.clock() - start)
+            if left <= 0 or self._item_busy(call, listed):
+                return None
+            interval = min(interval, left)
+
+    def _item_busy(self, call, listed):
+        """Is another job of the same VM running (another restore, a backup...)? Then it, not an
+        operation still without a job, is what Azure's "another operation in progress" means."""
+        vm = call.criteria.get("vm_name")
+
+        def other(job):
+            return bk.job_is_running(job) and _same(job.get("entity"), vm) and \
+                not bk.match_restore_job(job, **call.criteria)
+        if any(other(j) for j in listed):
+            return True
+        running = getattr(self.jobs, "running", None)
+        if running is None:
+            return False
+        try:
+            return any(other(j) for j in running())
+        except AzureApiError:
+            return False
 
     def _started_meanwhile(self, call):
         job = self.look_for_new_job(call, polls=1)
@@ -815,8 +924,12 @@ class RestoreRunner(object):
 
     # -- trigger
 
-    def trigger(self, call):
-        """POST the restore once (more only when Azure certainly did not act); returns a RestoreOutcome."""
+    def trigger(self, call, patience=0):
+        """POST the restore once (more only when Azure certainly did not act); returns a RestoreOutcome.
+
+        ``patience``: how long to wait for the job of an operation Azure says is in progress on the
+        item (see ``look_for_new_job``).
+        """
         attempt = 0
         lost = False
         while True:
@@ -826,7 +939,7 @@ class RestoreRunner(object):
                                         idempotent=False)
             except (AzureApiError, AzureConnectionError) as e:
                 if is_in_progress_error(e):
-                    job = self.look_for_new_job(call)
+                    job = self.look_for_new_job(call, patience=patience)
                     if job:
                         # After a lost answer, the operation in progress is most likely our own.
                         return RestoreOutcome(lost, attached=True, job=job, job_id=job.get("job_id"),
@@ -851,7 +964,10 @@ class RestoreRunner(object):
                     if isinstance(e, AzureApiError):
                         raise e.with_context("Failed to %s (no restore job appeared after the failed request, "
                                              "tried %d times)" % (call.description, attempt))
-                    raise
+                    raise AzureConnectionError(
+                        "Failed to %s: the request lost its connection before Azure answered, %d times, and no "
+                        "restore job appeared after it (%s)" % (call.description, attempt, e.reason or e.msg),
+                        method=e.method, url=e.url, attempts=attempt, reason=e.reason)
                 continue
             urls = _poller.operation_urls(resp)
             outcome = RestoreOutcome(True, operation_url=urls["async_url"], location_url=urls["location_url"])
@@ -970,7 +1086,9 @@ class RestoreRunner(object):
             if outcome is None:
                 if check_mode:
                     return RestoreOutcome(True)
-                outcome = self.trigger(call)
+                patience = 0 if wait == "none" else \
+                    min(IN_PROGRESS_PATIENCE, max(0.0, wait_timeout - (self.clock() - start)))
+                outcome = self.trigger(call, patience=patience)
         try:
             if outcome.job_id is None and wait != "none":
                 remaining = max(0.0, wait_timeout - (self.clock() - start))
@@ -988,8 +1106,23 @@ class RestoreRunner(object):
         except AzBackupError as e:
             # The restore runs (or ran): say which, so that the failure can be followed up.
             e.restore_outcome = outcome
+            if not isinstance(e, (OperationFailedError, OperationTimeoutError)):
+                # Azure or the network failed while the task followed the restore (retries
+                # exhausted): the restore itself goes on, and a re-run attaches to it.
+                e._set_msg("%s, but following it failed: %s. The restore may still be running: run the task again "
+                           "to attach to it (or follow it with azbackup.restore.restore_job_info)"
+                           % (_what_runs(outcome, call), e.msg))
             raise
         return outcome
+
+
+def _what_runs(outcome, call):
+    if outcome.attached:
+        return "Attached to job %s (%s)" % (outcome.job_id, call.description)
+    if outcome.job_id:
+        return "Started to %s (job %s)" % (call.description, outcome.job_id)
+    return "Started to %s (operation %s)" % (call.description,
+                                             redact_url(outcome.operation_url or outcome.location_url) or "unknown")
 
 
 def failure_extras(err):

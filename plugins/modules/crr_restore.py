@@ -468,16 +468,6 @@ MUTUALLY_EXCLUSIVE = [
 ]
 
 
-def read_vault(client, item):
-    try:
-        return bk.get_vault(client, item.vault_id)
-    except AzureApiError as e:
-        if e.status_code == 404:
-            raise ValidationError("vault %s does not exist in resource group %s"
-                                  % (item.vault_name, item.vault_resource_group), option="vault_name")
-        raise e.with_context("Failed to read vault %s" % item.vault_name)
-
-
 TOKEN_REFUSED_CODES = ("UserErrorCrossRegionRestoreAccessTokenExpired", "UserErrorInvalidCrossRegionRestoreAccessToken")
 
 
@@ -516,7 +506,7 @@ def restore(client, params, check_mode=False, sleep=time.sleep, clock=time.monot
         secrets.add(given["accessTokenString"])
         add_secret(given["accessTokenString"])
 
-    vault = read_vault(client, item)
+    vault = rs.read_vault(client, item)
     if rs.crr_enabled(vault) is False:
         raise ValidationError("vault %s does not have cross-region restore enabled (it needs geo-redundant storage "
                               "and crossRegionRestore: Enabled), so it has no copy in a secondary region"

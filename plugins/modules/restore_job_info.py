@@ -42,6 +42,8 @@ options:
       - Read these jobs.
       - May be combined with O(job_id), O(operation_url) and O(operation_urls); the jobs are returned in the
         order given, each once.
+      - Empty entries are ignored, such as those a loop of restores started with C(wait=none) gives for the
+        restores that have no job id yet.
     type: list
     elements: str
   operation_url:
@@ -56,6 +58,7 @@ options:
   operation_urls:
     description:
       - Several operation URLs, as O(operation_url).
+      - Empty entries are ignored, as in O(job_ids).
     type: list
     elements: str
   status:
@@ -214,8 +217,8 @@ EXAMPLES = r"""
     vault_name: rsv-prod
     vault_resource_group: rg-vault
     # a run that found its restore already running returns the job id instead of an operation URL
-    operation_urls: "{{ started.results | selectattr('operation_url', 'defined') | map(attribute='operation_url') | list }}"
-    job_ids: "{{ started.results | selectattr('job_id', 'defined') | map(attribute='job_id') | list }}"
+    operation_urls: "{{ started.results | map(attribute='operation_url', default='') | select | list }}"
+    job_ids: "{{ started.results | map(attribute='job_id', default='') | select | list }}"
     wait_for: completed
     wait_timeout: 7200
 
@@ -427,6 +430,11 @@ _clock = time.monotonic
 
 def _now():
     return datetime.datetime.now(datetime.timezone.utc)
+
+
+def _given(values):
+    """The non-empty values, stripped (a fan-out's list of job ids has empty ones for the restores without)."""
+    return [v.strip() for v in values if v and v.strip()]
 
 
 # A job to read: its id and, for a cross-region restore job, the secondary region (None: primary).
@@ -753,9 +761,8 @@ class Run(object):
     def _read_selected(self, client, reader, secondary, remaining, poll):
         """The jobs named by id or by operation URL, in the order given."""
         params = self.params
-        ids = ([params["job_id"]] if params.get("job_id") else []) + list(params.get("job_ids") or [])
-        urls = ([params["operation_url"]] if params.get("operation_url") else []) + \
-            list(params.get("operation_urls") or [])
+        ids = _given([params.get("job_id")] + list(params.get("job_ids") or []))
+        urls = _given([params.get("operation_url")] + list(params.get("operation_urls") or []))
         for job_id in ids:
             self._add(JobRef(job_id, reader.secondary_region() if secondary else None))
         for url in urls:

@@ -83,85 +83,121 @@ vms:
   contains:
     id:
       description: Resource id of the virtual machine.
+      returned: always
       type: str
       sample: /subscriptions/9a8b7c6d-0000-4000-8000-000000000003/resourceGroups/rg-prod/providers/Microsoft.Compute/virtualMachines/vm-db-01
     name:
       description: Name of the virtual machine.
+      returned: always
       type: str
       sample: vm-db-01
     resource_group:
       description: Resource group of the virtual machine.
+      returned: always
       type: str
       sample: rg-prod
     location:
       description: Region of the virtual machine.
+      returned: always
       type: str
       sample: westeurope
     zones:
       description: Availability zones the virtual machine is pinned to.
+      returned: always
       type: list
       elements: str
       sample: ["1"]
     vm_size:
       description: Size of the virtual machine.
+      returned: always
       type: str
       sample: Standard_D4s_v3
     os_type:
       description: Operating system type of the OS disk.
+      returned: always
       type: str
       sample: Linux
     managed_disks:
       description: Whether the OS disk is a managed disk.
+      returned: always
       type: bool
       sample: true
     os_disk:
       description: The OS disk.
+      returned: always
       type: dict
       contains:
         name:
           description: Name of the disk.
+          returned: always
           type: str
+          sample: vm-db-01-osdisk
         id:
           description: Resource id of the managed disk (null for an unmanaged disk).
+          returned: always
           type: str
+          sample: /subscriptions/9a8b7c6d-0000-4000-8000-000000000003/resourceGroups/rg-prod/providers/Microsoft.Compute/disks/vm-db-01-osdisk
         vhd_uri:
           description: URI of the VHD blob of an unmanaged disk (null for a managed disk).
+          returned: always
           type: str
+          sample: https://stlegacy.blob.core.windows.net/vhds/vm-legacy-01-osdisk.vhd
         size_gb:
           description: Size of the disk in GiB.
+          returned: always
           type: int
+          sample: 128
         caching:
           description: Host caching of the disk.
+          returned: always
           type: str
+          sample: ReadWrite
         storage_account_type:
           description: Storage type of the managed disk.
+          returned: always
           type: str
+          sample: Premium_LRS
     data_disks:
       description: The data disks, by LUN.
+      returned: always
       type: list
       elements: dict
       contains:
         lun:
           description: Logical unit number of the disk.
+          returned: always
           type: int
+          sample: 0
         name:
           description: Name of the disk.
+          returned: always
           type: str
+          sample: vm-db-01-datadisk-0
         id:
           description: Resource id of the managed disk (null for an unmanaged disk).
+          returned: always
           type: str
+          sample: /subscriptions/9a8b7c6d-0000-4000-8000-000000000003/resourceGroups/rg-prod/providers/Microsoft.Compute/disks/vm-db-01-datadisk-0
         vhd_uri:
           description: URI of the VHD blob of an unmanaged disk (null for a managed disk).
+          returned: always
           type: str
+          sample: https://stlegacy.blob.core.windows.net/vhds/vm-legacy-01-datadisk-0.vhd
         size_gb:
           description: Size of the disk in GiB.
+          returned: always
           type: int
+          sample: 256
         caching:
           description: Host caching of the disk.
+          returned: always
           type: str
+          sample: ReadOnly
         storage_account_type:
           description: Storage type of the managed disk.
+          returned: always
           type: str
+          sample: Premium_LRS
 """
 
 from ansible.module_utils.basic import AnsibleModule

@@ -543,7 +543,7 @@ from ansible_collections.azbackup.restore.plugins.module_utils._common import (
     secret_values,
     wait_argument_spec,
 )
-from ansible_collections.azbackup.restore.plugins.module_utils._errors import AzBackupError, AzureApiError, ValidationError
+from ansible_collections.azbackup.restore.plugins.module_utils._errors import AzBackupError, ValidationError
 
 
 def argument_spec():
@@ -597,16 +597,6 @@ MUTUALLY_EXCLUSIVE = [
 ]
 
 
-def read_vault(client, item):
-    try:
-        return bk.get_vault(client, item.vault_id)
-    except AzureApiError as e:
-        if e.status_code == 404:
-            raise ValidationError("vault %s does not exist in resource group %s"
-                                  % (item.vault_name, item.vault_resource_group), option="vault_name")
-        raise e.with_context("Failed to read vault %s" % item.vault_name)
-
-
 def restore(client, params, check_mode=False, sleep=time.sleep, clock=time.monotonic):
     """Run the restore; returns the module result (``warnings`` included as a list)."""
     subscription_id = require_subscription(client)
@@ -615,7 +605,7 @@ def restore(client, params, check_mode=False, sleep=time.sleep, clock=time.monot
     rs.check_options(params, restore_type)
     api_version = params.get("api_version") or bk.API_VERSION
 
-    vault = read_vault(client, item)
+    vault = rs.read_vault(client, item)
     region = params.get("region") or vault.get("location")
     raw_point = rs.resolve_recovery_point(client, item, params, api_version=api_version)
     point = bk.normalize_recovery_point(raw_point)

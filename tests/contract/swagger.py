@@ -374,7 +374,7 @@ class SpecSet:
 
     def _ref_key(self, ref: str, base_rel: str) -> str:
         """Absolute key ``relpath#pointer`` of a ``$ref`` written in ``base_rel``."""
-        file_part, _, pointer = ref.partition("#")
+        file_part, _unused, pointer = ref.partition("#")
         if file_part:
             rel = (Path(base_rel).parent / file_part).as_posix()
             rel = _normpath(rel)
@@ -383,7 +383,7 @@ class SpecSet:
         return f"{rel}#{pointer or ''}"
 
     def _resolve(self, key: str) -> Any:
-        rel, _, pointer = key.partition("#")
+        rel, _unused, pointer = key.partition("#")
         node = self._doc(rel)
         for part in [p for p in pointer.split("/") if p != ""]:
             part = unquote(part).replace("~1", "/").replace("~0", "~")
@@ -565,7 +565,7 @@ class SpecSet:
             return Lookup(False, None, api_version, reason)
         if not api_version:
             for version in self.files:
-                for _, op, params in self._match(version, segs):
+                for _unused, op, params in self._match(version, segs):
                     if op.method == method:
                         return Lookup(
                             True, op, None, "",
@@ -580,11 +580,11 @@ class SpecSet:
         matches = self._match(api_version, segs)
         same_method = [(s, op, p) for s, op, p in matches if op.method == method]
         if same_method:
-            _, op, params = same_method[0]
+            _unused, op, params = same_method[0]
             return Lookup(True, op, api_version, "", [], params)
         if matches:
-            allowed = sorted({op.method for _, op, _ in matches})
-            templates = sorted({op.path_template for _, op, _ in matches})
+            allowed = sorted({op.method for _unused, op, _unused2 in matches})
+            templates = sorted({op.path_template for _unused, op, _unused2 in matches})
             return Lookup(
                 True, None, api_version, "",
                 [
@@ -780,7 +780,7 @@ class SpecSet:
     def _build_polymorphism(self) -> None:
         defs_by_doc: dict[str, list[str]] = {}
         for key in self._schemas:
-            rel, _, pointer = key.partition("#")
+            rel, _unused, pointer = key.partition("#")
             if pointer.startswith("/definitions/") and pointer.count("/") == 2:
                 defs_by_doc.setdefault(rel, []).append(key)
         ancestors: dict[str, list[str]] = {}
@@ -1335,7 +1335,7 @@ def _read_log(path: str) -> Any:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m tests.contract.swagger", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m tests.contract.swagger", description=__doc__.split("\n", maxsplit=1)[0])
     sub = parser.add_subparsers(dest="cmd", required=True)
     v = sub.add_parser("validate", help="validate an emulator request log (JSON list, {entries: [...]} or JSON lines)")
     v.add_argument("log")

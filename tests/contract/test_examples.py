@@ -288,5 +288,5 @@ def test_known_deviations_are_really_reported():
     """The allow-listed CRR header quirk is caught by the validator (not hidden by the list)."""
     version, ref = "2023-01-15", "examples/AzureIaasVm/TriggerCrossRegionRestore_Post.json"
     op = SPECS.operation(version, "CrossRegionRestore_Trigger")
-    problems, _ = check_example(op, json.loads(_example_path(version, ref).read_text()))
+    problems, _unused = check_example(op, json.loads(_example_path(version, ref).read_text()))
     assert any("header Location is not an absolute URL" in p for p in problems)

@@ -309,8 +309,12 @@ def test_missing_api_version_is_a_problem(specs):
 
 
 def test_mini_trailing_slash_and_capitalised_template(mini):
-    assert mini.find_operation("GET", f"/subscriptions/s/providers/Microsoft.RecoveryServices/vaults/v/backupWidgets", "2020-01-01").operation_id == "Widgets_List"
-    assert mini.find_operation("POST", f"/subscriptions/s/providers/microsoft.recoveryservices/vaults/v/backupwidgets/w%3B1/poke", "2020-01-01").operation_id == "Widgets_Poke"
+    listed = mini.find_operation("GET", "/subscriptions/s/providers/Microsoft.RecoveryServices/vaults/v/backupWidgets",
+                                 "2020-01-01")
+    assert listed.operation_id == "Widgets_List"
+    poked = mini.find_operation("POST", "/subscriptions/s/providers/microsoft.recoveryservices/vaults/v/backupwidgets/w%3B1/poke",
+                                "2020-01-01")
+    assert poked.operation_id == "Widgets_Poke"
 
 
 # =================================================================== discriminators
@@ -702,7 +706,7 @@ def test_validation_is_thread_safe():
         except Exception as exc:  # pragma: no cover - reported below
             errors.append(exc)
 
-    threads = [threading.Thread(target=worker) for _ in range(8)]
+    threads = [threading.Thread(target=worker) for _unused in range(8)]
     for t in threads:
         t.start()
     for t in threads:
@@ -712,14 +716,15 @@ def test_validation_is_thread_safe():
 
 def test_cli(tmp_path):
     cmd = [sys.executable, "-m", "tests.contract.swagger", "validate", str(SAMPLE_LOG)]
-    done = subprocess.run(cmd, cwd=_REPO, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(cmd, cwd=_REPO, capture_output=True, text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "Restores_Trigger@2024-04-01" in done.stdout and "not covered" in done.stdout
     bad = load_sample()
     next(e for e in bad if "/restore?" in e["url"])["request_body"]["properties"]["bogus"] = 1
     path = tmp_path / "log.jsonl"
     path.write_text("\n".join(json.dumps(e) for e in bad))
-    done = subprocess.run(cmd[:-1] + [str(path)], cwd=_REPO, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(cmd[:-1] + [str(path)], cwd=_REPO, capture_output=True, text=True, timeout=60,
+                          check=False)
     assert done.returncode == 1
     assert "PROBLEM request body $.properties: unexpected property 'bogus'" in done.stdout
 

@@ -49,7 +49,7 @@ class PlaybookResult(object):
         """The result of the (last) task with this name."""
         found = [res for n, res in self.tasks() if n == name]
         if not found:
-            raise KeyError("no task %r in %s" % (name, [n for n, _ in self.tasks()]))
+            raise KeyError("no task %r in %s" % (name, [n for n, _unused in self.tasks()]))
         return found[-1]
 
     @property
@@ -108,7 +108,8 @@ def run_playbook(tasks_or_playbook, env, extra_vars=None, check=False, verbosity
         "PYTHONDONTWRITEBYTECODE": "1",
     })
     full_env.update(env or {})
-    proc = subprocess.run(cmd, env=full_env, capture_output=True, text=True, timeout=timeout, cwd=workdir)
+    proc = subprocess.run(cmd, env=full_env, capture_output=True, text=True, timeout=timeout, cwd=workdir,
+                          check=False)
     data = None
     if os.path.exists(results_path):
         with open(results_path) as f:

@@ -124,7 +124,7 @@ def route(core, req):
             _check_generic(core, req, "resourceGroups")
             if m != "GET":
                 raise method_not_allowed(m)
-            rgs = [b for (sid, _), b in sorted(core.state.rgs.items()) if sid == sub.lower()]
+            rgs = [b for (sid, _unused), b in sorted(core.state.rgs.items()) if sid == sub.lower()]
             return Response(200, {"value": copy.deepcopy(rgs)})
         rg = segs[3]
         if len(low) == 4:

@@ -121,7 +121,7 @@ class Auth:
         if auth_header and auth_header.lower().startswith("basic "):
             try:
                 raw = b64url_decode(auth_header.split(" ", 1)[1].strip().replace("+", "-").replace("/", "_"))
-                cid, _, sec = raw.decode("utf-8").partition(":")
+                cid, _unused, sec = raw.decode("utf-8").partition(":")
                 client_id = client_id or urllib.parse.unquote_plus(cid)
                 secret = secret or urllib.parse.unquote_plus(sec)
             except Exception:  # noqa: BLE001 - a malformed header is an invalid client
@@ -181,7 +181,9 @@ class Auth:
             "ver": "1.0",
         }
         token = self._sign(claims)
-        self.issued[jti] = {"exp": claims["exp"], "revoked_at": None, "client_id": client["client_id"]}
+        # The token itself is kept for the control API (GET /_emulator/tokens), never for the log.
+        self.issued[jti] = {"exp": claims["exp"], "revoked_at": None, "client_id": client["client_id"],
+                            "token": token}
         if v2:
             return {"token_type": "Bearer", "expires_in": lifetime, "ext_expires_in": lifetime,
                     "access_token": token}
@@ -194,6 +196,11 @@ class Auth:
         payload = b64url(json.dumps(claims, separators=(",", ":")))
         sig = hmac.new(self._key, ("%s.%s" % (header, payload)).encode("ascii"), hashlib.sha256).digest()
         return "%s.%s.%s" % (header, payload, b64url(sig))
+
+    def issued_tokens(self):
+        """Every bearer token issued since start: ``[{token, client_id, exp, revoked}]``, oldest first."""
+        return [{"token": rec["token"], "client_id": rec["client_id"], "exp": rec["exp"],
+                 "revoked": rec["revoked_at"] is not None} for rec in self.issued.values()]
 
     def expire_all(self):
         now = time.time()
@@ -213,7 +220,7 @@ class Auth:
             raise self._unauthorized(
                 "AuthenticationFailed", "Authentication failed. The 'Authorization' header is missing.",
                 "The authentication failed because of missing 'Authorization' header.")
-        scheme, _, token = authorization.partition(" ")
+        scheme, _unused, token = authorization.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise self._unauthorized(
                 "AuthenticationFailedInvalidHeader",

@@ -170,7 +170,7 @@ ITEM_FILTER = {k.lower(): k for k in ("backupManagementType", "itemType", "polic
                                       "healthState", "expand")}
 
 
-def list_items(core, req, vault, _):
+def list_items(core, req, vault, _unused):
     secondary = V.is_crr(req.api_version)
     if secondary:
         crr_vault_check(vault)
@@ -212,7 +212,7 @@ def get_item(core, req, vault, ids):
     return Response(200, D.item_doc(vault, item, req.api_version, secondary))
 
 
-def list_containers(core, req, vault, _):
+def list_containers(core, req, vault, _unused):
     f = parse_filter(req.q("$filter"), {k.lower(): k for k in (
         "backupManagementType", "containerType", "backupEngineName", "fabricName", "status", "friendlyName")})
     if "backupmanagementtype" not in f:
@@ -417,7 +417,7 @@ def vault_op_result(core, req, vault, op_id):
 
 # ------------------------------------------------------------------ validate
 
-def validate_operation(core, req, vault, _):
+def validate_operation(core, req, vault, _unused):
     body = req.json
     if not isinstance(body, dict):
         raise ApiError(400, "BMSUserErrorInvalidInput", "Input for validate operation is invalid: a JSON body is required.")
@@ -494,7 +494,7 @@ def filter_jobs(jobs, f):
     return out
 
 
-def list_jobs(core, req, vault, _):
+def list_jobs(core, req, vault, _unused):
     f = parse_filter(req.q("$filter"), JOB_FILTER)
     jobs = filter_jobs(primary_jobs(core, vault), f)
     now = core.now_ts()
@@ -548,7 +548,7 @@ def job_op_result(core, req, vault, ids):
 
 # ------------------------------------------------------------------ storage config
 
-def storage_config(core, req, vault, _):
+def storage_config(core, req, vault, _unused):
     crr_api = V.is_crr(req.api_version)
     if req.method in ("PUT", "PATCH"):
         body = req.json if isinstance(req.json, dict) else {}
@@ -579,4 +579,3 @@ def storage_config(core, req, vault, _):
         "type": "Microsoft.RecoveryServices/vaults/backupstorageconfig",
         "properties": props,
     })
-

@@ -8,7 +8,7 @@ from .faults import FaultError
 
 
 def handle(core, req):
-    segs = [s for s in req.segments[1:]]
+    segs = list(req.segments[1:])
     low = [s.lower() for s in segs]
     m = req.method
     body = req.json if req.json is not None else {}
@@ -51,6 +51,8 @@ def handle(core, req):
             return Response(200, copy.deepcopy(core.settings))
         if m in ("POST", "PATCH"):
             return Response(200, core.update_settings(body))
+    if low == ["tokens"] and m == "GET":
+        return Response(200, core.auth.issued_tokens())
     if low == ["tokens", "expire"] and m == "POST":
         core.auth.expire_all()
         return Response(200, {"expired": True})
@@ -117,6 +119,10 @@ class Control:
     def expire_tokens(self):
         with self._core.lock:
             self._core.auth.expire_all()
+
+    def issued_tokens(self):
+        with self._core.lock:
+            return self._core.auth.issued_tokens()
 
     def reset(self):
         self._core.reset()

@@ -33,7 +33,7 @@ class Request:
         self.target = target
         self.headers = headers
         self.body_bytes = body or b""
-        raw_path, _, qs = target.partition("?")
+        raw_path, _unused, qs = target.partition("?")
         self.raw_path = raw_path
         self.query_string = qs
         self.query = {}

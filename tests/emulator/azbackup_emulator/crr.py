@@ -344,7 +344,7 @@ def _crr_jobs(core, vault):
 
 def list_jobs(core, req, sub, region):
     from .backup import JOB_FILTER, filter_jobs
-    vault, _ = _vault_from_body(core, req, sub, region)
+    vault, _unused = _vault_from_body(core, req, sub, region)
     f = parse_filter(req.q("$filter"), JOB_FILTER)
     jobs = filter_jobs(_crr_jobs(core, vault), f)
     now = core.now_ts()

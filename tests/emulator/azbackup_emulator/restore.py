@@ -303,8 +303,8 @@ def apply_effects(core, job, at_ts):
             bag["Template Blob Uri"] = state.add_blob(sa, container, "azuredeploy%s.json" % job["id"], 0,
                                                       job["id"], "template")
     zone = (plan.get("zones") or [None])[0] or snap.get("zone")
-    disks = [("os", None, snap["os_disk"])] + [("data", d["lun"], d) for d in snap["data_disks"]
-                                                if d["lun"] in plan["luns"]]
+    disks = [("os", None, snap["os_disk"])] + [
+        ("data", d["lun"], d) for d in snap["data_disks"] if d["lun"] in plan["luns"]]
     region = plan["region"]
     tags = {"RSVaultBackup": job["id"]}
 

@@ -16,4 +16,3 @@ from emulator_testlib import Api  # noqa: E402
 @pytest.fixture
 def api(emu):
     return Api(emu)
-

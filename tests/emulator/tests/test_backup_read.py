@@ -61,8 +61,8 @@ def test_recovery_points(api):
     assert tiers[0] == [("InstantRP", "Valid"), ("HardenedRP", "Valid")]
     assert tiers[6] == [("HardenedRP", "Valid")]
     assert tiers[-1] == [("ArchivedRP", "Valid")]
-    assert {r["properties"]["recoveryPointType"] for r in rps[:7]} == {"AppConsistent", "CrashConsistent",
-                                                                        "FileSystemConsistent"}
+    assert {r["properties"]["recoveryPointType"] for r in rps[:7]} == {
+        "AppConsistent", "CrashConsistent", "FileSystemConsistent"}
     luns = [d["lun"] for d in rps[0]["properties"]["recoveryPointDiskConfiguration"]["includedDiskList"]]
     assert luns == [0, 1]
     assert rps[0]["properties"]["isManagedVirtualMachine"] is True
@@ -84,12 +84,13 @@ def test_recovery_point_filters(api):
     t2 = _t(rps[2]["properties"]["recoveryPointTime"])
     start = (t2 - dt.timedelta(minutes=1))
     end = dt.datetime.utcnow() + dt.timedelta(days=1)
-    cli = "startDate eq '%s' and endDate eq '%s'" % (start.strftime("%Y-%m-%d %I:%M:%S %p"),
-                                                       end.strftime("%Y-%m-%d %I:%M:%S %p"))
+    cli = "startDate eq '%s' and endDate eq '%s'" % (
+        start.strftime("%Y-%m-%d %I:%M:%S %p"), end.strftime("%Y-%m-%d %I:%M:%S %p"))
     r = api.get(api.item("vm-web-01") + "/recoveryPoints", **{"$filter": cli})
     assert [x["name"] for x in r.json()["value"]] == [x["name"] for x in rps[:3]]
-    iso = "endDate eq '%s' and startDate eq '%s'" % (end.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                                                    (dt.datetime.utcnow() - dt.timedelta(days=60)).strftime("%Y-%m-%dT%H:%M:%S.0000000Z"))
+    iso = "endDate eq '%s' and startDate eq '%s'" % (
+        end.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        (dt.datetime.utcnow() - dt.timedelta(days=60)).strftime("%Y-%m-%dT%H:%M:%S.0000000Z"))
     r = api.get(api.item("vm-web-01") + "/recoveryPoints", **{"$filter": iso})
     assert len(r.json()["value"]) == 8
     r = api.get(api.item("vm-web-01") + "/recoveryPoints", **{"$filter": "startDate eq 'yesterday'"})
@@ -187,11 +188,10 @@ def test_world_features_encryption_exclusions_explicit_points():
         "vaults": [{"name": "v", "resource_group": "rg-prod", "cross_region_restore": True}],
         "virtual_machines": [
             {"name": "enc", "resource_group": "rg-prod", "encrypted": True, "data_disks": [0, 1, 2],
-             "backup": {"vault": "v", "excluded_luns": [2],
-                        "recovery_points": [
-                            {"id": "111", "age_days": 1, "type": "AppConsistent", "tiers": ["InstantRP", "HardenedRP"]},
-                            {"id": "222", "time": "2024-01-02T03:04:05Z", "luns": [0], "replicated": False},
-                        ]}},
+             "backup": {"vault": "v", "excluded_luns": [2], "recovery_points": [
+                 {"id": "111", "age_days": 1, "type": "AppConsistent", "tiers": ["InstantRP", "HardenedRP"]},
+                 {"id": "222", "time": "2024-01-02T03:04:05Z", "luns": [0], "replicated": False},
+             ]}},
             {"fleet": {"prefix": "f-", "count": 3, "digits": 2}, "resource_group": "rg-prod",
              "backup": {"vault": "v", "recovery_points": {"daily": 2, "archived": []}}},
         ],

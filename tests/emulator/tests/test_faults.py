@@ -13,7 +13,7 @@ def test_429_after_n_calls(api, emu):
     emu.control.add_fault(method="GET", path=r"/recoveryPoints$", after=2, count=1, action="status", status=429,
                           retry_after=7)
     url = api.item("vm-web-01") + "/recoveryPoints"
-    codes = [api.get(url) for _ in range(4)]
+    codes = [api.get(url) for _unused in range(4)]
     assert [r.status_code for r in codes] == [200, 200, 429, 200]
     assert codes[2].headers["Retry-After"] == "7"
     assert codes[2].json()["error"]["code"] == "TooManyRequests"
@@ -149,7 +149,7 @@ def test_throttling(api, emu):
     emu.control.update_settings(throttling={"enabled": True, "reads": {"capacity": 3, "refill_per_second": 0.5},
                                             "writes": {"capacity": 2, "refill_per_second": 0.5}})
     url = "/subscriptions/%s/resourcegroups/rg-prod" % api.sub
-    rs = [api.get(url, "2021-04-01") for _ in range(4)]
+    rs = [api.get(url, "2021-04-01") for _unused in range(4)]
     assert [r.status_code for r in rs] == [200, 200, 200, 429]
     assert [r.headers["x-ms-ratelimit-remaining-subscription-reads"] for r in rs[:3]] == ["2", "1", "0"]
     assert rs[3].json()["error"]["code"] == "TooManyRequests" and int(rs[3].headers["Retry-After"]) >= 1

@@ -468,3 +468,14 @@ class TestPaging:
         assert list(client.list("/crrJobs", method="POST", json={"resourceId": VAULT})) == [1, 2]
         assert json.loads(responses.calls[0].request.body) == {"resourceId": VAULT}
         assert responses.calls[1].request.method == "GET"
+
+
+class TestTimeoutMessage:
+    @responses.activate
+    def test_read_timeout_names_the_limit_and_the_option(self, clock):
+        client = ArmClient(BASE, FakeTokens(), retry=RetryPolicy(max_attempts=2, jitter=0.0), sleep=clock.sleep,
+                           clock=clock.clock, timeout=(5, 7))
+        responses.add(responses.GET, BASE + "/x", body=requests.exceptions.ReadTimeout("read timed out"))
+        with pytest.raises(AzureConnectionError) as exc:
+            client.get("/x")
+        assert exc.value.attempts == 2 and "within 7 s" in exc.value.msg and "api_timeout" in exc.value.msg

@@ -172,9 +172,33 @@ class TestResolveCloud:
     def test_metadata_unreachable(self):
         responses.add(responses.GET, STACK + "/metadata/endpoints",
                       body=requests.exceptions.ConnectionError("refused"))
+        slept = []
         with pytest.raises(AzureConnectionError) as exc:
-            _auth.resolve_cloud(STACK, requests.Session())
+            _auth.resolve_cloud(STACK, requests.Session(), sleep=slept.append)
         assert "cloud metadata" in exc.value.msg
+        assert len(responses.calls) == _auth.METADATA_ATTEMPTS == exc.value.attempts and len(slept) == 2
+
+    @responses.activate
+    def test_metadata_transient_errors_are_retried(self):
+        url = STACK + "/metadata/endpoints"
+        responses.add(responses.GET, url, status=503, headers={"Retry-After": "1"},
+                      json={"error": {"code": "ServiceUnavailable", "message": "later"}})
+        responses.add(responses.GET, url, body=requests.exceptions.ConnectionError("reset"))
+        responses.add(responses.GET, url, json={"authentication": {"loginEndpoint": "https://login/",
+                                                                   "audiences": ["https://aud/"]}})
+        slept = []
+        cloud = _auth.resolve_cloud(STACK, requests.Session(), sleep=slept.append)
+        assert cloud.authority_host == "https://login/" and len(responses.calls) == 3
+        assert slept[0] == 1.0  # the Retry-After of the 503
+
+    @responses.activate
+    def test_metadata_gives_up_after_the_attempts(self):
+        responses.add(responses.GET, STACK + "/metadata/endpoints", status=503,
+                      json={"error": {"code": "ServiceUnavailable", "message": "later"}})
+        with pytest.raises(AzureApiError) as exc:
+            _auth.resolve_cloud(STACK, requests.Session(), sleep=lambda s: None)
+        assert exc.value.status_code == 503 and len(responses.calls) == _auth.METADATA_ATTEMPTS
+        assert "gave up after 3 attempts" in exc.value.msg
 
 
 class TestCredentialSelection:
@@ -496,3 +520,25 @@ class TestTokenProvider:
                 "print('azure.identity' in sys.modules, 'azure.core' in sys.modules, 'requests' in sys.modules)")
         out = subprocess.check_output([sys.executable, "-c", code], env=env)
         assert out.split() == [b"False", b"False", b"True"]
+
+
+class TestAadErrorDetails:
+    TEXT = ("Azure AD answered HTTP 401 to the token request: (invalid_client) AADSTS7000215: Invalid client secret "
+            "provided. Trace ID: 0c4e2a51-0000-4000-8000-00000000aaaa Correlation ID: "
+            "5d1f3b7c-0000-4000-8000-00000000bbbb Timestamp: 2026-11-23 17:29:55Z")
+
+    def test_code_and_correlation_id(self):
+        assert _auth.aad_error_details(self.TEXT) == ("AADSTS7000215", "5d1f3b7c-0000-4000-8000-00000000bbbb")
+        assert _auth.aad_error_details("no details") == (None, None)
+
+    def test_token_failure_names_the_option(self):
+        class Refusing(object):
+            def get_token(self, *scopes, **kwargs):
+                raise _auth.TokenRequestError(TestAadErrorDetails.TEXT)
+        provider = _auth.TokenProvider(Refusing(), "https://management.azure.com/.default", auth_source="env")
+        with pytest.raises(AzureAuthError) as exc:
+            provider.token()
+        kwargs = exc.value.to_fail_kwargs()
+        assert kwargs["error_code"] == "AADSTS7000215"
+        assert kwargs["correlation_id"] == "5d1f3b7c-0000-4000-8000-00000000bbbb"
+        assert "check secret (or AZURE_SECRET" in kwargs["msg"]

@@ -179,8 +179,8 @@ class TestRestoreRequest:
             b.rehydration_duration(bad)
 
     def test_identity(self):
-        got = b.build_restore_request("restore_disks", "1", self.VM, "r", self.SA, identity={"type": "user_assigned",
-                                                                                          "id": "/x/y"})
+        got = b.build_restore_request("restore_disks", "1", self.VM, "r", self.SA,
+                                      identity={"type": "user_assigned", "id": "/x/y"})
         assert got["identityInfo"] == {"isSystemAssignedIdentity": False, "managedIdentityResourceId": "/x/y"}
         with pytest.raises(ValidationError):
             b.build_restore_request("restore_disks", "1", self.VM, "r", self.SA, identity={"type": "user_assigned"})
@@ -232,7 +232,8 @@ class TestJobs:
         assert not b.match_restore_job(b.normalize_job(job_resource(**change)), **self.CRIT)
 
     def test_new_vm_needs_same_target_name(self):
-        crit = dict(self.CRIT, restore_type="new_vm", target_vm_name="vm1-restored")
+        crit = dict(self.CRIT)
+        crit.update(restore_type="new_vm", target_vm_name="vm1-restored")
         job = job_resource(location_type="AlternateLocation", extra_bag={b.BAG_TARGET_VM: "vm1-restored"})
         assert b.match_restore_job(b.normalize_job(job), **crit)
         job = job_resource(location_type="AlternateLocation", extra_bag={b.BAG_TARGET_VM: "other"})

@@ -181,7 +181,11 @@ class TestGetClient:
         assert client.cloud.name == "AzureCloud"
         assert client.timeout == (10, 30)
         assert client.retry.max_attempts == 3
-        assert type(client.token_provider.credential).__name__ == "ClientSecretCredential"
+        # A client secret needs no azure-identity: one token POST to Azure AD (see _auth).
+        cred = client.token_provider.credential
+        assert type(cred).__name__ == "ClientSecretTokenCredential"
+        assert cred.token_url == "https://login.microsoftonline.com/tid/oauth2/v2.0/token"
+        assert cred.session is client.session and cred.timeout == (10, 30)
         assert client.token_provider.scope == "https://management.azure.com/.default"
         assert client.user_agent.startswith("azbackup.restore/0.1.0 ")
 
@@ -194,7 +198,7 @@ class TestGetClient:
     def test_sovereign_cloud(self, identity):
         client = _common.get_client(dict(SP, cloud_environment="AzureChinaCloud"))
         assert client.base_url == "https://management.chinacloudapi.cn"
-        assert client.token_provider.credential.kwargs["authority"] == "https://login.chinacloudapi.cn/"
+        assert client.token_provider.credential.token_url == "https://login.chinacloudapi.cn/tid/oauth2/v2.0/token"
 
     @responses.activate
     def test_stack_cloud_end_to_end(self, identity, monkeypatch):
@@ -202,18 +206,35 @@ class TestGetClient:
         monkeypatch.setenv("AZURE_HTTP_USER_AGENT", "ci/1")
         responses.add(responses.GET, stack + "/metadata/endpoints", json={"authentication": {
             "loginEndpoint": "https://login.stack/", "audiences": ["https://management.stack/app"]}})
+        responses.add(responses.POST, "https://login.stack/tid/oauth2/v2.0/token",
+                      json={"token_type": "Bearer", "expires_in": 3599, "access_token": "token-1"})
         responses.add(responses.GET, stack + "/subscriptions/sub-1/resourceGroups",
                       json={"value": [{"name": "rg1"}]})
         client = _common.get_client(dict(SP, cloud_environment=stack))
         assert list(client.list("/subscriptions/sub-1/resourceGroups", api_version="2021-04-01")) == [
             {"name": "rg1"}]
-        req = responses.calls[1].request
+        token_req = responses.calls[1].request
+        assert "scope=https%3A%2F%2Fmanagement.stack%2Fapp%2F.default" in token_req.body
+        req = responses.calls[2].request
         assert req.url == stack + "/subscriptions/sub-1/resourceGroups?api-version=2021-04-01"
         assert req.headers["Authorization"] == "Bearer token-1"
         assert req.headers["User-Agent"].endswith(" ci/1")
+
+    @responses.activate
+    def test_stack_adfs_uses_azure_identity(self, identity):
+        stack = "https://management.local.azurestack.external"
+        responses.add(responses.GET, stack + "/metadata/endpoints", json={"authentication": {
+            "loginEndpoint": "https://adfs.stack/adfs/", "audiences": ["https://management.stack/app"]}})
+        client = _common.get_client(dict(SP, cloud_environment=stack, tenant="adfs"))
         cred = client.token_provider.credential
-        assert cred.scopes == [("https://management.stack/app/.default",)]
-        assert cred.kwargs == dict(authority="https://login.stack/", disable_instance_discovery=True)
+        assert type(cred).__name__ == "ClientSecretCredential"
+        assert cred.kwargs == dict(authority="https://adfs.stack/adfs/", disable_instance_discovery=True)
+
+    def test_other_auth_sources_use_azure_identity(self, identity):
+        client = _common.get_client(dict(SP, auth_source="msi", secret=None))
+        assert type(client.token_provider.credential).__name__ == "ManagedIdentityCredential"
+        client.token_provider.invalidate()
+        assert type(client.token_provider.credential).__name__ == "ManagedIdentityCredential"
 
     def test_env_credentials(self, identity, monkeypatch):
         monkeypatch.setenv("AZURE_CLIENT_ID", "env-cid")
@@ -221,7 +242,9 @@ class TestGetClient:
         monkeypatch.setenv("AZURE_TENANT", "env-tid")
         monkeypatch.setenv("AZURE_SUBSCRIPTION_ID", "env-sub")
         client = _common.get_client(dict(auth_source="env", api_timeout=60, max_retries=6))
-        assert client.token_provider.credential.args == ("env-tid", "env-cid", SECRET)
+        cred = client.token_provider.credential
+        assert (cred.tenant_id, cred.client_id) == ("env-tid", "env-cid")
+        assert cred.token_url == "https://login.microsoftonline.com/env-tid/oauth2/v2.0/token"
         assert client.subscription_id == "env-sub"
 
     def test_missing_credentials_message(self, identity):

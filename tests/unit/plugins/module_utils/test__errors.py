@@ -218,3 +218,29 @@ class TestOtherErrors:
         e.add_secret(value)
         err = e.AzureAuthError("token %s rejected" % value, "env")
         assert value not in err.msg and err.to_fail_kwargs()["auth_source"] == "env"
+
+
+class TestContextAndAzureDetails:
+    def test_with_context_keeps_the_retries(self):
+        err = e.AzureApiError.from_response(503, {"x-ms-correlation-request-id": "c-9"},
+                                            {"error": {"code": "ServiceUnavailable", "message": "later"}},
+                                            "GET", "https://h/p", attempts=3)
+        assert err.with_context("Failed to read x").msg == \
+            "Failed to read x: (ServiceUnavailable) later [gave up after 3 attempts]"
+
+    def test_validation_error_based_on_an_azure_answer(self):
+        azure = e.AzureApiError.from_response(404, {"x-ms-correlation-request-id": "c-1", "x-ms-request-id": "r-1"},
+                                              {"error": {"code": "ResourceNotFound", "message": "no such thing"}},
+                                              "GET", "https://h/p")
+        err = e.ValidationError("storage account x does not exist", option="staging_storage_account",
+                                azure_error=azure)
+        assert err.msg == ("storage account x does not exist: (ResourceNotFound) no such thing "
+                           "(correlation id c-1)")
+        assert err.to_fail_kwargs() == dict(msg=err.msg, option="staging_storage_account", status_code=404,
+                                            error_code="ResourceNotFound", request_id="r-1", correlation_id="c-1")
+
+    def test_auth_error_details(self):
+        err = e.AzureAuthError("bad secret", "env", error_code="AADSTS7000215", correlation_id="c-2")
+        assert err.to_fail_kwargs() == dict(msg="bad secret", auth_source="env", error_code="AADSTS7000215",
+                                            correlation_id="c-2")
+        assert e.AzureAuthError("x").to_fail_kwargs() == dict(msg="x")

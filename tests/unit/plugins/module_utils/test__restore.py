@@ -880,3 +880,138 @@ class TestPreflightAndRefusals:
             rs.check_resources(rs.ResourceCache(client), rs.resolve_targets(params(), SUB, "westeurope"),
                                "restore_disks", item_ref().vm_id)
         assert "premium" in e.value.msg
+
+
+# --------------------------------------------------------------------------------------------
+# faults: an operation still pending, connections lost, following a started restore, not found
+
+
+class TestFaults:
+    def test_in_progress_waits_for_the_job_of_a_pending_operation(self):
+        # A run that timed out while following its operation leaves an operation without a job;
+        # the re-run's request meets "another operation in progress" and waits for that job.
+        az = Azure(post=[api_error(400, "UserErrorAnotherOperationInProgress", "in progress")])
+        clock = Clock()
+        orig = az.handle
+
+        def handle(method, url, p, body):
+            if method == "GET" and url.endswith("/backupJobs") and clock.now >= 1060:
+                az.jobs = [raw_job("job-pending")]
+            return orig(method, url, p, body)
+        az.client.handler = handle
+        out = runner(az, clock).run(call(), wait="operation", wait_timeout=600)
+        assert out.changed is False and out.attached and out.job_id == "job-pending" and az.posts() == 1
+        assert az.list_calls > 1 + rs.LOOKUPS and clock.now - 1000 < rs.IN_PROGRESS_PATIENCE
+
+    def test_in_progress_patience_is_bounded_by_wait_timeout(self):
+        az = Azure(post=[api_error(400, "UserErrorAnotherOperationInProgress", "in progress")])
+        clock = Clock()
+        with pytest.raises(AzureApiError) as e:
+            runner(az, clock).run(call(), wait="job", wait_timeout=40)
+        assert "another operation is in progress" in e.value.msg and 40 <= clock.now - 1000 <= 45
+
+    def test_in_progress_of_another_restore_fails_at_once(self):
+        az = Azure(jobs=[raw_job("job-other", rp_time="11/19/2026 10:07:11 PM")],
+                   post=[api_error(400, "UserErrorAnotherOperationInProgress", "in progress")])
+        clock = Clock()
+        with pytest.raises(AzureApiError):
+            runner(az, clock).run(call(), wait="job", wait_timeout=3600)
+        assert az.list_calls == 1 + rs.LOOKUPS and clock.now - 1000 <= rs.LOOKUPS * rs.LOOKUP_INTERVAL
+
+    def test_in_progress_without_waiting_looks_a_few_times_only(self):
+        az = Azure(post=[api_error(400, "UserErrorAnotherOperationInProgress", "in progress")])
+        with pytest.raises(AzureApiError):
+            runner(az).run(call(), wait="none", wait_timeout=3600)
+        assert az.list_calls == 1 + rs.LOOKUPS
+
+    def test_connection_lost_every_time_says_what_was_tried(self):
+        err = AzureConnectionError("POST https://x lost its connection", method="POST", url="https://x",
+                                   reason="ConnectionError: reset")
+        az = Azure(post=[err])
+        with pytest.raises(AzureConnectionError) as e:
+            runner(az).run(call())
+        assert az.posts() == rs.POST_ATTEMPTS and e.value.attempts == rs.POST_ATTEMPTS
+        assert e.value.msg.startswith("Failed to restore vm-web-01: the request lost its connection")
+        assert "no restore job appeared" in e.value.msg and "not retried" not in e.value.msg
+
+    def test_failure_while_following_a_started_restore(self):
+        az = Azure(operation=[api_error(503, "ServiceUnavailable", "later")])
+        with pytest.raises(AzureApiError) as e:
+            runner(az).run(call(), wait="job")
+        assert e.value.msg.startswith("Started to restore vm-web-01 (operation https://management.azure.com/")
+        assert "but following it failed" in e.value.msg and "run the task again" in e.value.msg
+        extras = rs.failure_extras(e.value)
+        assert extras["changed"] is True and extras["operation_url"].endswith("op-1?api-version=2024-04-01")
+
+    def test_failure_while_following_an_attached_job(self):
+        az = Azure(jobs=[raw_job("job-old")])
+        orig = az.handle
+
+        def handle(method, url, p, body):
+            if "/backupJobs/" in url:
+                raise AzureConnectionError("GET https://x failed after 7 attempt(s): reset", method="GET",
+                                           url="https://x", attempts=7)
+            return orig(method, url, p, body)
+        az.client.handler = handle
+        with pytest.raises(AzureConnectionError) as e:
+            runner(az).run(call(), wait="job")
+        assert e.value.msg.startswith("Attached to job job-old (restore vm-web-01), but following it failed")
+
+    @pytest.mark.parametrize("code,option,text", [
+        ("ResourceNotFound", "vault_name", "vault rsv-prod does not exist in resource group rg-vault"),
+        ("ResourceGroupNotFound", "vault_resource_group", "resource group rg-vault of vault rsv-prod does not exist"),
+        ("SubscriptionNotFound", "subscription_id", "subscription %s was not found" % SUB),
+    ])
+    def test_vault_not_found_names_the_option_and_azures_answer(self, code, option, text):
+        client = FakeClient(lambda *a: (404, {"x-ms-correlation-request-id": "corr-7"},
+                                        {"error": {"code": code, "message": "Azure says no"}}))
+        with pytest.raises(ValidationError) as e:
+            rs.read_vault(client, item_ref())
+        kwargs = e.value.to_fail_kwargs()
+        assert kwargs["option"] == option and kwargs["msg"].startswith(text)
+        assert kwargs["error_code"] == code and kwargs["correlation_id"] == "corr-7" and kwargs["status_code"] == 404
+        assert "(%s) Azure says no (correlation id corr-7)" % code in kwargs["msg"]
+
+    def test_missing_target_resource_carries_azures_answer(self):
+        client, dummy = world(**{SA: None})
+        with pytest.raises(ValidationError) as e:
+            rs.check_resources(rs.ResourceCache(client), rs.resolve_targets(params(), SUB, "westeurope"),
+                               "restore_disks", item_ref().vm_id)
+        assert e.value.option == "staging_storage_account"
+        assert e.value.to_fail_kwargs()["error_code"] == "ResourceNotFound"
+
+    def test_azure_validation_findings_carry_the_correlation_id(self):
+        answer = {"validateOperationResponse": {"validationResults": [{"code": "UserErrorX", "message": "no"}]}}
+        client = FakeClient(lambda *a: (200, {"x-ms-correlation-request-id": "corr-v", "x-ms-request-id": "req-v"},
+                                        answer))
+        with pytest.raises(rs.AzureValidationError) as e:
+            rs.validate_with_azure(client, VAULT, "/rp", {})
+        kwargs = e.value.to_fail_kwargs()
+        assert kwargs["correlation_id"] == "corr-v" and kwargs["request_id"] == "req-v"
+        assert kwargs["error_code"] == "UserErrorX" and "(correlation id corr-v)" in kwargs["msg"]
+
+    def test_in_progress_because_of_a_backup_fails_without_waiting(self):
+        # The vault's restore jobs (filtered by operation) do not show the running backup: the
+        # running jobs of any operation do, so the task does not wait for a job that never comes.
+        backup = bk.normalize_job(raw_job("job-backup", operation="Backup"))
+
+        class Jobs(object):
+            operation = "Restore"
+            running_calls = 0
+
+            def list(self, since=None):
+                return []
+
+            def running(self):
+                Jobs.running_calls += 1
+                return [backup]
+
+            def get(self, job_id):
+                raise AssertionError("no job to read")
+        client = FakeClient(lambda *a: api_error(400, "UserErrorAnotherOperationInProgress", "a backup runs"))
+        clock = Clock()
+        runner_ = rs.RestoreRunner(client, Jobs(), sleep=clock.sleep, clock=clock)
+        with pytest.raises(AzureApiError) as e:
+            runner_.run(call(), wait="job", wait_timeout=3600)
+        assert "a backup runs" in e.value.msg and Jobs.running_calls == 1
+        assert clock.now - 1000 <= rs.LOOKUPS * rs.LOOKUP_INTERVAL

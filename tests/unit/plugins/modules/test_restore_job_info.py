@@ -515,3 +515,19 @@ def test_job_matches_vm():
 def test_operation_region():
     assert mod.operation_region(LOC + "/NorthEurope/backupCrrOperationsStatus/x?c=1") == "northeurope"
     assert mod.operation_region(OP) is None
+
+
+def test_empty_ids_and_urls_are_ignored(rsps, clock, capsys):
+    # What a fan-out of restores started with wait=none gives: no job id yet for the restores it started.
+    Scripted(rsps, {"j1": ["Completed"]})
+    out = run(dict(BASE, job_ids=["", "j1", " "], operation_urls=["", "  "], wait_for="completed"), capsys)
+    assert out["_rc"] == 0, out.get("msg")
+    assert [j["job_id"] for j in out["jobs"]] == ["j1"]
+    assert [c.request.url.split("?")[0] for c in rsps.calls] == [JOBS + "/j1"]
+
+
+def test_only_empty_ids_read_nothing(rsps, clock, capsys):
+    Scripted(rsps, {})
+    out = run(dict(BASE, job_ids=[""], wait_for="completed"), capsys)
+    assert out["_rc"] == 0, out.get("msg")
+    assert out["jobs"] == [] and len(rsps.calls) == 0 and clock.sleeps == []
