@@ -43,7 +43,7 @@ def task_results(result, suffix):
 
 def fact(result, name):
     """The last value of a fact set with set_fact."""
-    values = [r["ansible_facts"][name] for _, r in result.tasks() if name in (r.get("ansible_facts") or {})]
+    values = [r["ansible_facts"][name] for _unused, r in result.tasks() if name in (r.get("ansible_facts") or {})]
     assert values, "no task set %s" % name
     return values[-1]
 
@@ -293,7 +293,7 @@ def test_fan_out_starts_every_restore_before_the_first_job_ends(emu, emu_env):
     first_end = min(j["end"] for j in done)
     assert max(p["time"] for p in sent) < first_end
     # one restore_job_info call waited for all of them
-    (waited,) = [r for r in task_results(result, "Wait for all the restore jobs together")]
+    (waited,) = task_results(result, "Wait for all the restore jobs together")
     assert sorted(j["job_id"] for j in waited["jobs"]) == sorted(j["id"] for j in done)
     results = fact(result, "restore_disks_results")
     assert [r["vm"] for r in results] == FLEET

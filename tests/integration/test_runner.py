@@ -82,7 +82,7 @@ def artifacts_text(pdd):
 
 
 def published(runner, name):
-    events = [e for e in ok_events(runner, "Publish " + name)]
+    events = ok_events(runner, "Publish " + name)
     assert events, "no Publish %s event" % name
     return events[-1]["event_data"]["res"]["ansible_facts"][name]
 
@@ -132,7 +132,7 @@ def test_replace_disks_job_template_refuses_without_confirmation(emu, awx_job):
     survey = {"vault_name": "rsv-prod", "vault_resource_group": "rg-vault", "vm_names": "vm-app-007",
               "vm_resource_group": "rg-prod", "staging_storage_account": "strestorewe",
               "staging_storage_account_resource_group": "rg-restore", "confirm": "false"}
-    runner, _ = awx_job("replace_disks.yml", survey)
+    runner, _unused = awx_job("replace_disks.yml", survey)
     assert runner.status == "failed" and runner.rc != 0
     failed = [e for e in runner.events if e.get("event") == "runner_on_failed"]
     assert len(failed) == 1 and "Refusing to replace the disks of vm-app-007" in failed[0]["event_data"]["res"]["msg"]
