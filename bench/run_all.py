@@ -12,7 +12,7 @@ usage: .venv/bin/python bench/run_all.py [--only NAME ...] [--full] [--fanout-jo
 Prepares .venv-bench (bench/requirements.txt, for the SDK comparison) with scripts/venv.sh,
 starts one emulator on bench/world.yml, resets it before each benchmark, and writes the table
 with the date and the machine to stdout and to bench/results/ (Markdown and JSON). The default
-run takes about 8 minutes on 2 cores; ``--full`` runs the fan-out with 10-minute jobs and adds the
+run takes 6 to 9 minutes on 2 cores; ``--full`` runs the fan-out with 10-minute jobs and adds the
 100-host layout at forks 1 (about 40 minutes more). Benchmarks print figures; nothing here is a test.
 """
 
