@@ -11,6 +11,7 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import ipaddress
 import json as _json
 import platform
 import time
@@ -37,6 +38,8 @@ from ansible_collections.azbackup.restore.plugins.module_utils._errors import (
     AzureApiError,
     AzureConnectionError,
     MissingDependencyError,
+    UntrustedUrlError,
+    ValidationError,
     header_value,
     redact_text,
     redact_url,
@@ -50,6 +53,11 @@ IDEMPOTENT_METHODS = ("GET", "HEAD", "PUT", "DELETE", "OPTIONS")
 # here, so a raw ";" (container and item names) is sent as %3B like the Azure CLI does.
 _PATH_SAFE = "/%:@!$&'()*+,=-._~"
 _QUERY_SAFE = "$',:()"
+
+_DEFAULT_PORTS = dict(https=443, http=80)
+# Never sent in a URL or a header: they would end the request line or a header early (or cut it).
+_URL_FORBIDDEN = frozenset(chr(c) for c in range(0x21)) | frozenset(["\x7f"])
+_HEADER_FORBIDDEN = ("\r", "\n", "\0")
 
 
 def default_user_agent():
@@ -85,6 +93,61 @@ class _BearerAuth(object):
     def __call__(self, request):
         request.headers["Authorization"] = "Bearer %s" % self.token
         return request
+
+
+def _origin(url):
+    """``(scheme, host, port)`` of an absolute URL: scheme and host in lower case, the default port
+    made explicit (``https://h`` and ``https://h:443`` are the same). ``ValueError`` when the URL
+    has no host, a bad port, user info, a backslash or a control character or space."""
+    if any(c in _URL_FORBIDDEN for c in url):
+        raise ValueError("control character or space in the URL")
+    parts = urlsplit(url)
+    if "@" in parts.netloc or "\\" in parts.netloc:
+        raise ValueError("user info or backslash in the host part")
+    scheme = parts.scheme.lower()
+    host = parts.hostname
+    port = parts.port  # ValueError when not a number in range
+    if not host:
+        raise ValueError("no host")
+    return scheme, host, _DEFAULT_PORTS.get(scheme) if port is None else port
+
+
+def _host_of(url):
+    try:
+        return urlsplit(url).hostname
+    except ValueError:
+        return None
+
+
+def _show_origin(origin):
+    scheme, host, port = origin
+    return "%s://%s:%s" % (scheme, "[%s]" % host if ":" in host else host, port)
+
+
+def _is_loopback(host):
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_headers(headers):
+    """Raise ``ValidationError`` naming the header when a name or value holds CR, LF or NUL."""
+    for name, value in headers.items():
+        for text in (name, value):
+            if isinstance(text, bytes):
+                text = text.decode("latin-1")
+            if isinstance(text, str) and any(c in text for c in _HEADER_FORBIDDEN):
+                raise ValidationError("Refused to send the HTTP header %r: it contains a CR, LF or NUL character "
+                                      "(the value is not shown); nothing was sent" % _printable(name))
+
+
+def _printable(name):
+    if isinstance(name, bytes):
+        name = name.decode("latin-1")
+    return "".join(c if " " <= c < "\x7f" else "?" for c in str(name))
 
 
 def _has_query_param(url, name):
@@ -133,6 +196,11 @@ class ArmClient(object):
     ``base_url``: the Resource Manager endpoint (``https://management.azure.com``). A request's
     ``url`` is a path joined to it, or an absolute URL used verbatim (Azure's signed
     asynchronous-operation URLs and ``nextLink`` must not be rewritten).
+
+    The bearer token goes only to ``base_url``: a URL with another scheme, host or port raises
+    ``UntrustedUrlError`` before anything is sent, redirects are never followed, and a header
+    holding CR, LF or NUL raises ``ValidationError``. ``base_url`` must be HTTPS (plain HTTP only
+    to a loopback address, where nothing leaves the machine).
     """
 
     def __init__(self, base_url, token_provider, session=None, retry=None, timeout=(10, 60), user_agent=None,
@@ -142,6 +210,7 @@ class ArmClient(object):
                 raise MissingDependencyError("requests", REQUESTS_IMPORT_ERROR)
             session = requests.Session()
         self.base_url = base_url.rstrip("/")
+        self._trusted = self._trusted_origin(self.base_url)
         self.token_provider = token_provider
         self.session = session
         self.retry = retry or RetryPolicy()
@@ -154,6 +223,39 @@ class ArmClient(object):
         self.request_count = 0
 
     # -- URLs ---------------------------------------------------------------------------------
+    @staticmethod
+    def _trusted_origin(base_url):
+        try:
+            origin = _origin(base_url)
+        except ValueError as e:
+            raise UntrustedUrlError("The Resource Manager endpoint %s is not a usable URL (%s)"
+                                    % (UntrustedUrlError.without_query(base_url), e),
+                                    url=base_url, host=_host_of(base_url), reason="malformed")
+        scheme, host, dummy = origin
+        if scheme != "https" and not (scheme == "http" and _is_loopback(host)):
+            raise UntrustedUrlError("Refused to use the Resource Manager endpoint %s: the Azure credentials are "
+                                    "sent only over HTTPS" % _show_origin(origin),
+                                    url=base_url, host=host, reason="not HTTPS")
+        return origin
+
+    def check_url(self, url):
+        """Raise ``UntrustedUrlError`` unless ``url`` has the scheme, host and port of ``base_url``."""
+        expected = _show_origin(self._trusted)
+        try:
+            scheme, host, port = _origin(url)
+        except ValueError:
+            raise UntrustedUrlError(url=url, host=_host_of(url), reason="malformed", expected=expected)
+        trusted_scheme, trusted_host, trusted_port = self._trusted
+        reason = None
+        if scheme != trusted_scheme:
+            reason = "not HTTPS" if scheme != "https" else "other scheme"
+        elif host != trusted_host:
+            reason = "other host"
+        elif port != trusted_port:
+            reason = "other port"
+        if reason:
+            raise UntrustedUrlError(url=url, host=host, reason=reason, expected=expected)
+
     def build_url(self, url, api_version=None, params=None):
         """The exact URL a request goes to (see the class docstring)."""
         if url.lower().startswith(("https://", "http://")):
@@ -174,12 +276,12 @@ class ArmClient(object):
         return full
 
     # -- one HTTP exchange ----------------------------------------------------------------------
-    def _send(self, method, url, headers, data):
-        request = requests.Request(method, url, headers=headers, data=data,
-                                   auth=_BearerAuth(self.token_provider.token()))
+    def _send(self, method, url, headers, data, token):
+        request = requests.Request(method, url, headers=headers, data=data, auth=_BearerAuth(token))
         prepared = self.session.prepare_request(request)
         prepared.url = url  # verbatim: no re-quoting of signed query strings
         settings = self.session.merge_environment_settings(url, {}, None, None, None)
+        # Never follow a redirect: it would carry the token to wherever the Location points.
         resp = self.session.send(prepared, timeout=self.timeout, allow_redirects=False, **settings)
         resp.content  # read the body here, so that a reset while reading counts as a connection error
         return resp
@@ -204,12 +306,15 @@ class ArmClient(object):
         A non-idempotent request (``idempotent`` defaults to GET/HEAD/PUT/DELETE) is retried only
         when Azure certainly did not act on it (429, connection never made); after a 5xx or a
         connection lost mid-request it raises at once so that the caller can look before retrying.
-        On 401 the token is fetched anew and the request sent once more.
+        On 401 the token is fetched anew and the request sent once more. A URL off ``base_url``
+        raises ``UntrustedUrlError`` and a header with CR / LF / NUL ``ValidationError``, unsent;
+        a 3xx is never followed (it raises ``AzureApiError`` unless listed in ``ok``).
         """
         method = method.upper()
         if idempotent is None:
             idempotent = method in IDEMPOTENT_METHODS
         full = self.build_url(url, api_version, params)
+        self.check_url(full)
         data = None if json is None else _json.dumps(json).encode("utf-8")
         client_request_id = str(uuid.uuid4())
         start = self._clock()
@@ -225,9 +330,12 @@ class ArmClient(object):
             if data is not None:
                 hdrs["Content-Type"] = "application/json"
             hdrs.update(headers or {})
+            check_headers(hdrs)
+            token = self.token_provider.token()
+            check_headers({"Authorization": token})
             self.request_count += 1
             try:
-                resp = self._send(method, full, hdrs, data)
+                resp = self._send(method, full, hdrs, data, token)
             except _REQUEST_EXCEPTIONS as exc:
                 self._after_exception(exc, method, full, attempt, start, idempotent)
                 continue
@@ -247,8 +355,12 @@ class ArmClient(object):
                 raise AzureApiError.from_response(status, resp.headers, body, method, full, attempts=attempt)
             if 200 <= status < 400:
                 err = AzureApiError.from_response(status, resp.headers, None, method, full, attempts=attempt)
-                err._set_msg("Unexpected answer HTTP %s (expected %s) to %s %s" % (
-                    status, ", ".join(str(s) for s in ok or ()) or "2xx", method, redact_url(full)))
+                msg = "Unexpected answer HTTP %s (expected %s) to %s %s" % (
+                    status, ", ".join(str(s) for s in ok or ()) or "2xx", method, redact_url(full))
+                target = header_value(resp.headers, "Location") if 300 <= status < 400 else None
+                if target:
+                    msg += " (a redirect to %s, not followed)" % UntrustedUrlError.without_query(target)
+                err._set_msg(msg)
                 raise err
             raise AzureApiError.from_response(status, resp.headers, body, method, full, attempts=attempt,
                                               retried=idempotent or status < 500)

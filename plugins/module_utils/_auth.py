@@ -262,7 +262,10 @@ def resolve_cloud(cloud_environment, session=None, timeout=30, sleep=time.sleep)
     known = _CLOUD_ALIASES.get(name.lower())
     if known:
         return KNOWN_CLOUDS[known]
-    if not name.lower().startswith(("https://", "http://")):
+    if name.lower().startswith("http://"):
+        raise ValidationError("cloud_environment must be an https:// URL: the Azure credentials are sent only over "
+                              "HTTPS, got %s" % name, option="cloud_environment")
+    if not name.lower().startswith("https://"):
         raise ValidationError("cloud_environment must be AzureCloud, AzureUSGovernment, AzureChinaCloud or the "
                               "https:// URL of a Resource Manager endpoint (Azure Stack), got %r" % name,
                               option="cloud_environment")
@@ -491,6 +494,8 @@ class ClientSecretTokenCredential(object):
     ``session`` is a ``requests.Session`` (``REQUESTS_CA_BUNDLE`` and proxies apply). A 429 / 5xx
     or a connection error is retried (``TOKEN_REQUEST_ATTEMPTS``); other failures raise
     ``TokenRequestError`` with Azure AD's ``(error) error_description`` (AADSTS code included).
+    The secret goes only to the authority's token URL over HTTPS: another scheme raises
+    ``AzureAuthError`` here, before any request, and a redirect is never followed.
     """
 
     def __init__(self, tenant_id, client_id, client_secret, authority_host, session, timeout=(10, 60),
@@ -504,6 +509,8 @@ class ClientSecretTokenCredential(object):
         self._sleep = sleep
         self._clock = clock
         self.token_url = "%s/%s/oauth2/v2.0/token" % (authority_host.rstrip("/"), quote(tenant_id, safe=""))
+        _require_https(authority_host, "the Azure AD authority")
+        _require_https(self.token_url, "the token URL")
 
     def get_token(self, *scopes, **kwargs):
         data = dict(grant_type="client_credentials", client_id=self.client_id, client_secret=self._secret,
@@ -544,6 +551,19 @@ class ClientSecretTokenCredential(object):
 
     def close(self):
         pass
+
+
+def _require_https(url, what):
+    """``AzureAuthError`` naming the host unless ``url`` is an https:// URL with a host."""
+    try:
+        parts = urlsplit(url or "")
+        host = parts.hostname
+    except ValueError:
+        parts, host = None, None
+    if parts is None or parts.scheme.lower() != "https" or not host:
+        raise AzureAuthError("Refused to send the client secret to %s (%s): the secret is sent only over HTTPS; "
+                             "check cloud_environment" % (host or "a URL without a host", what))
+    return host
 
 
 def _json_or_none(resp):

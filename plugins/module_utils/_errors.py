@@ -186,6 +186,16 @@ class AzBackupError(Exception):
         self.msg = redact_text(msg)
         self.args = (self.msg,)
 
+    def reworded(self, msg):
+        """A copy of this error (same type and fields) whose message is ``msg``."""
+        other = copy.copy(self)
+        other._set_msg(msg)
+        return other
+
+    def prefixed(self, prefix):
+        """A copy whose message is ``"{prefix}: {message}"``."""
+        return self.reworded("%s: %s" % (prefix, self.msg))
+
 
 class AzureApiError(AzBackupError):
     """An HTTP error answer from Azure Resource Manager (or from a service behind it)."""
@@ -235,15 +245,16 @@ class AzureApiError(AzBackupError):
             msg += " (correlation id %s)" % self.correlation_id
         return msg
 
-    def with_context(self, prefix):
+    def with_context(self, prefix, show_correlation_id=False):
         """A copy whose ``msg`` is ``"{prefix}: ({code}) {message}"`` (and, when the request was
-        retried, ``" [gave up after N attempts]"``)."""
-        other = copy.copy(self)
+        retried, ``" [gave up after N attempts]"``; with ``show_correlation_id``, the correlation id
+        to quote to Microsoft support)."""
         msg = "%s: (%s) %s" % (prefix, self._label(), self._text())
         if self.attempts and self.attempts > 1:
             msg += " [gave up after %d attempts]" % self.attempts
-        other._set_msg(msg)
-        return other
+        if show_correlation_id and self.correlation_id:
+            msg += " (correlation id %s)" % self.correlation_id
+        return self.reworded(msg)
 
     def _fail_extras(self):
         return dict(status_code=self.status_code, error_code=self.error_code, request_id=self.request_id,
@@ -355,3 +366,73 @@ class MissingDependencyError(AzBackupError):
         self.import_error = import_error  # a traceback text, for fail_json(exception=...)
         msg = "The Python library %s is required%s" % (library, " " + reason if reason else "")
         super(MissingDependencyError, self).__init__(msg)
+
+
+class RestoreFailedError(AzBackupError):
+    """A restore task failed after its option checks: ``cause`` is the error that stopped it.
+
+    ``result`` holds what the task had found (the request, the recovery point...) and ``outcome``
+    what it knows of the restore it started or attached to (``changed``, ``attached``, ``job_id``,
+    ``job``, ``operation_url``), so that the failed task's result says what runs in Azure.
+    """
+
+    def __init__(self, cause, result=None, outcome=None):
+        self.cause = cause
+        self.result = dict(result or {})
+        self.outcome = dict(outcome or {})
+        super(RestoreFailedError, self).__init__(cause.msg)
+
+    def with_result(self, result):
+        """A copy that also carries ``result`` (keys the copy already has win)."""
+        merged = dict(result or {})
+        merged.update(self.result)
+        return RestoreFailedError(self.cause.reworded(self.msg), result=merged, outcome=self.outcome)
+
+    def _fail_extras(self):
+        out = dict(self.cause._fail_extras())
+        out.update(self.result)
+        outcome = dict(self.outcome)
+        cause_job = getattr(self.cause, "job", None)
+        if cause_job:
+            outcome["job"] = cause_job
+        if not outcome.get("job_id") and getattr(self.cause, "job_id", None):
+            outcome["job_id"] = self.cause.job_id
+        if outcome.get("operation_url"):
+            outcome["operation_url"] = redact_url(outcome["operation_url"])
+        out.update((k, v) for k, v in outcome.items() if v is not None)
+        return out
+
+
+class UntrustedUrlError(AzBackupError):
+    """A URL refused before anything was sent: not the scheme, host and port the credentials belong to.
+
+    Raised when an asynchronous-operation URL, a ``Location``, a ``nextLink`` or another URL names
+    another scheme, host or port than the Resource Manager endpoint the client was built for, so
+    that the bearer token never leaves for it. ``url`` is redacted (``redact_url``), ``host`` is the
+    refused host (lower case; ``None`` when the URL has none), ``reason`` says why (``"not HTTPS"``,
+    ``"other host"``, ``"other port"``, ``"other scheme"``, ``"malformed"``), ``expected`` is the
+    trusted ``scheme://host:port``. The message never shows a query string.
+    """
+
+    def __init__(self, msg=None, url=None, host=None, reason=None, expected=None):
+        self.url = redact_url(url)
+        self.host = host
+        self.reason = reason
+        self.expected = expected
+        if msg is None:
+            msg = "Refused to send the Azure credentials to %s: %s is not on the Resource Manager endpoint%s " \
+                  "(%s); nothing was sent" % (host or "a URL without a host", self.without_query(url),
+                                              " " + expected if expected else "", reason or "untrusted")
+        super(UntrustedUrlError, self).__init__(msg)
+
+    @staticmethod
+    def without_query(url):
+        """``url`` as a message may show it: ``scheme://host:port/path``, no user info, query or fragment."""
+        try:
+            parts = urlsplit(url or "")
+        except ValueError:
+            return "<unparsable url>"
+        return urlunsplit((parts.scheme, parts.netloc.rsplit("@", 1)[-1], parts.path, "", ""))
+
+    def _fail_extras(self):
+        return dict(url=self.url, host=self.host, reason=self.reason)

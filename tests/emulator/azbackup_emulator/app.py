@@ -89,6 +89,29 @@ class Emulator:
         return self.core.subscription_id
 
     @property
+    def clients(self):
+        """Every client of the world: ``[{client_id, secret, name, display_name, tenant_id, restricted}]``
+        (``restricted``: some role assignment names it; the others may do everything)."""
+        out = []
+        for t in self.core.world["tenants"]:
+            for c in t["clients"]:
+                out.append({"client_id": c["client_id"], "secret": c["secret"], "name": c["name"],
+                            "display_name": c["display_name"], "tenant_id": t["id"],
+                            "restricted": self.core.rbac.restricted(c["client_id"])})
+        return out
+
+    def client(self, which=None):
+        """A client by ``name``, ``display_name`` or ``client_id`` (case-insensitive); the world's
+        first client when ``which`` is None."""
+        if which is None:
+            return self.clients[0]
+        low = str(which).lower()
+        for c in self.clients:
+            if low in (str(c["name"]).lower(), str(c["display_name"]).lower(), c["client_id"].lower()):
+                return c
+        raise KeyError("no client %r in the world (known: %s)" % (which, ", ".join(c["name"] for c in self.clients)))
+
+    @property
     def control_url(self):
         return self.endpoint + "/_emulator"
 
@@ -103,12 +126,14 @@ class Emulator:
             "control_url": self.control_url,
         }
 
-    def env(self):
-        """Environment variables a module / playbook run needs to reach the emulator."""
+    def env(self, client=None):
+        """Environment variables a module / playbook run needs to reach the emulator, as the world's
+        first client or as ``client`` (a name, display name or client id: see ``client()``)."""
+        c = self.client(client) if client is not None else None
         env = {
-            "AZURE_CLIENT_ID": self.client_id,
-            "AZURE_SECRET": self.client_secret,
-            "AZURE_TENANT": self.tenant_id,
+            "AZURE_CLIENT_ID": c["client_id"] if c else self.client_id,
+            "AZURE_SECRET": c["secret"] if c else self.client_secret,
+            "AZURE_TENANT": c["tenant_id"] if c else self.tenant_id,
             "AZURE_SUBSCRIPTION_ID": self.subscription_id,
             "AZURE_CLOUD_ENVIRONMENT": self.endpoint,
             "ANSIBLE_AZURE_AUTH_SOURCE": "env",

@@ -18,6 +18,7 @@ from .clock import Clock
 from .core_types import Response
 from .errors import ApiError
 from .faults import Faults, Throttle
+from .rbac import Rbac
 from .restore import apply_effects
 from .state import State
 from .util import http_date, iso, new_uuid, utcnow
@@ -106,6 +107,7 @@ class Core:
         self.settings = copy.deepcopy(self.world["settings"])
         self.state = State(self.world, self.clock.now())
         self.auth = Auth(lambda: self.state, lambda: self.settings, lambda: self.endpoint)
+        self.rbac = Rbac(self.world)
         self.faults = Faults(self.world["faults"])
         self.throttle = Throttle()
         self.throttle.configure(self.settings.get("throttling"))
@@ -138,7 +140,10 @@ class Core:
             req.kind = classify(req)
             if req.kind == "control":
                 try:
-                    resp = control.handle(self, req)
+                    if req.segments[1:2] and req.segments[1].lower() == "rbac":
+                        resp = self.rbac.control(self, req)
+                    else:
+                        resp = control.handle(self, req)
                 except ApiError as e:
                     resp = Response(e.status, e.to_body(), e.headers)
                 except (ValueError, TypeError) as e:
@@ -176,6 +181,7 @@ class Core:
                     resp = self._fault_response(req, r)
         if resp is None:
             resp = self._dispatch(req)
+            self.faults.rewrite_answer(rules, resp)
             if drop_after:
                 resp.committed_status = resp.status
                 resp.drop = True
@@ -233,12 +239,13 @@ class Core:
                            "type - %s_ObservationWindow_00:05:00. For more information, see - "
                            "https://aka.ms/srpthrottlinglimits" % ("Read" if kind == "reads" else "Write"),
                            headers={"Retry-After": str(wait)})
+        if sub is not None and sub.lower() not in self.state.subscriptions:
+            raise ApiError(404, "SubscriptionNotFound", "The subscription '%s' could not be found." % sub)
+        self.rbac.authorize(self, req)
         if req.json_error is not None and req.method in ("POST", "PUT", "PATCH"):
             raise ApiError(400, "InvalidRequestContent",
                            "The request content was invalid and could not be deserialized: '%s'."
                            % req.json_error)
-        if sub is not None and sub.lower() not in self.state.subscriptions:
-            raise ApiError(404, "SubscriptionNotFound", "The subscription '%s' could not be found." % sub)
         handled = crr.route(self, req)
         if handled is None:
             handled = backup.route(self, req)
@@ -498,6 +505,7 @@ class Core:
             self.throttle = Throttle()
             self.throttle.configure(self.settings.get("throttling"))
             self.auth.reset()
+            self.rbac.reset()
             self.log = []
             if self.log_file and os.path.exists(self.log_file):
                 open(self.log_file, "w").close()

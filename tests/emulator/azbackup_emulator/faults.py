@@ -5,12 +5,19 @@ import itertools
 import math
 import re
 import time
+import urllib.parse
 
 ACTIONS = ("status", "drop", "drop_after_commit", "delay", "expire_tokens",
-           "operation_outcome", "job_outcome")
+           "operation_outcome", "job_outcome", "foreign_operation_url", "foreign_next_link")
 
 # Outcome rules count as applied only when the request really starts an operation.
 OUTCOME_ACTIONS = ("operation_outcome", "job_outcome")
+
+# Answer rules rewrite URLs in the real answer; they count as applied only when they rewrote one.
+RESPONSE_ACTIONS = ("foreign_operation_url", "foreign_next_link")
+OPERATION_HEADERS = ("azure-asyncoperation", "location")  # compared in lower case
+
+_URL_BASE = re.compile(r"^https?://[^/?#\s]+$", re.I)
 
 _ids = itertools.count(1)
 
@@ -59,6 +66,12 @@ def normalise_rule(rule):
         r.setdefault("status", "Failed")
         if r["status"] not in ("Failed", "Canceled", "Succeeded"):
             raise FaultError("operation_outcome status must be Failed, Canceled or Succeeded")
+    if action in RESPONSE_ACTIONS:
+        base = r.get("url_base")
+        if not isinstance(base, str) or not _URL_BASE.match(base.rstrip("/")):
+            raise FaultError("a %s fault needs 'url_base': scheme://host[:port] (http or https, no path), got %r"
+                             % (action, base))
+        r["url_base"] = base.rstrip("/")
     r["id"] = r.get("id") or "fault-%d" % next(_ids)
     r["matched"] = int(r.get("matched", 0))
     r["applied"] = int(r.get("applied", 0))
@@ -97,10 +110,42 @@ class Faults:
                 continue
             if r["count"] is not None and r["applied"] >= r["count"]:
                 continue
-            if r["action"] not in OUTCOME_ACTIONS:
+            if r["action"] not in OUTCOME_ACTIONS + RESPONSE_ACTIONS:
                 r["applied"] += 1
             applied.append(r)
         return applied
+
+    @staticmethod
+    def rewrite_answer(rules, resp):
+        """Apply the answer rules among `rules` (from `match`) to the real answer `resp`.
+
+        `foreign_operation_url` points the Azure-AsyncOperation and Location headers, and
+        `foreign_next_link` the body's nextLink, at the rule's `url_base` (another scheme, host or
+        port), keeping path and query verbatim. A rule counts as applied when it rewrote a URL.
+        """
+        for r in rules or []:
+            if r["action"] == "foreign_operation_url":
+                names = [k for k in resp.headers if k.lower() in OPERATION_HEADERS]
+                for name in names:
+                    resp.headers[name] = rebase_url(resp.headers[name], r["url_base"])
+            elif r["action"] == "foreign_next_link":
+                body = resp.body if isinstance(resp.body, dict) else {}
+                names = ["nextLink"] if body.get("nextLink") else []
+                for name in names:
+                    body[name] = rebase_url(body[name], r["url_base"])
+            else:
+                continue
+            if names:
+                r["applied"] += 1
+        return resp
+
+
+def rebase_url(url, url_base):
+    """`url` with its scheme, host and port replaced by `url_base`; path, query and fragment verbatim."""
+    parts = urllib.parse.urlsplit(url)
+    if not parts.scheme or not parts.netloc:
+        return url_base + (url if url.startswith("/") else "/" + url)
+    return url_base + url[len(parts.scheme) + 3 + len(parts.netloc):]
 
 
 class Bucket:

@@ -8,6 +8,8 @@ import os
 import yaml
 
 WORLDS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "worlds")
+# The repository (collection) root: relative `role_definition_files` are taken from here.
+REPO_ROOT = os.path.abspath(os.path.join(WORLDS_DIR, "..", "..", ".."))
 
 DEFAULT_SETTINGS = {
     "time_scale": 1.0,
@@ -114,6 +116,7 @@ def normalise(raw):
                 "client_id": str(_req(c, "client_id", "client")),
                 "secret": str(_req(c, "secret", "client")),
                 "display_name": c.get("display_name", "app-%s" % str(c["client_id"])[:8]),
+                "name": str(c.get("name") or c.get("display_name") or c["client_id"]),
                 "subscriptions": c.get("subscriptions"),
             })
         tenants.append({"id": tid, "display_name": t.get("display_name", "Emulated tenant"),
@@ -241,7 +244,28 @@ def normalise(raw):
     w["virtual_machines"] = vms
 
     w["faults"] = list(raw.get("faults") or [])
+    _rbac(raw, w)
     return w
+
+
+def _rbac(raw, w):
+    """Custom role definitions (inline and from files) and role assignments, validated."""
+    from . import rbac
+
+    try:
+        files = raw.get("role_definition_files") or []
+        if isinstance(files, str):
+            files = [files]
+        definitions = rbac.resolve_role_definition_files(files, REPO_ROOT)
+        for i, d in enumerate(raw.get("role_definitions") or []):
+            definitions.append(rbac.normalise_role_definition(d, "role_definitions[%d]" % i))
+        roles = rbac.build_roles(definitions)
+        assignments = [rbac.normalise_assignment(a, roles, i)
+                       for i, a in enumerate(raw.get("role_assignments") or [])]
+    except rbac.RbacError as e:
+        raise WorldError(str(e))
+    w["role_definitions"] = definitions
+    w["role_assignments"] = assignments
 
 
 def _vm(spec, loc_of):

@@ -1,9 +1,11 @@
 import time
+import urllib.parse
 
 import pytest
 import requests
 
-from azbackup_emulator import Emulator
+from azbackup_emulator import Emulator, faults
+from azbackup_emulator.core_types import Response
 from emulator_testlib import Api
 
 pytestmark = pytest.mark.emulator
@@ -196,3 +198,94 @@ def test_outcome_rule_counts_only_started_operations(api, emu):
     emu.control.advance(7)
     assert api.job(job2)["properties"]["status"] == "Completed"
     assert [r["applied"] for r in emu.control.faults() if r["id"] == rule["id"]] == [1]
+
+
+def _origin(url):
+    parts = urllib.parse.urlsplit(url)
+    return "%s://%s" % (parts.scheme, parts.netloc)
+
+
+def _tail(url):
+    parts = urllib.parse.urlsplit(url)
+    return url[len(parts.scheme) + 3 + len(parts.netloc):]
+
+
+@pytest.mark.parametrize("url_base", ["https://other-host.example", "http://127.0.0.1:{port}",
+                                      "https://127.0.0.1:1"])
+def test_foreign_operation_url(api, emu, url_base):
+    url_base = url_base.format(port=urllib.parse.urlsplit(emu.endpoint).port)
+    emu.control.add_fault(method="POST", path="/restore$", action="foreign_operation_url", url_base=url_base,
+                          count=1)
+    r = api.restore("vm-web-01")
+    assert r.status_code == 202
+    assert "/operationsStatus/" in r.headers["Azure-AsyncOperation"] and "/operationResults/" in r.headers["Location"]
+    for name in ("Azure-AsyncOperation", "Location"):
+        assert _origin(r.headers[name]) == url_base and "api-version=" in _tail(r.headers[name])
+    # the restore really started: the path and query still lead to it on the emulator
+    st = api.get(emu.endpoint + _tail(r.headers["Azure-AsyncOperation"]))
+    assert st.status_code == 200 and st.json()["status"] == "Succeeded"
+    assert emu.control.state()["counts"]["jobs"] == 1
+    assert [f["applied"] for f in emu.control.faults()] == [1]
+    # count 1: the next restore's answer is untouched
+    emu.control.advance(7)
+    other = api.restore("vm-db-01")
+    assert other.headers["Azure-AsyncOperation"].startswith(emu.endpoint + "/")
+
+
+def test_foreign_operation_url_counts_only_rewritten_answers(api, emu):
+    emu.control.add_fault(method="POST", path="/restore$", action="foreign_operation_url",
+                          url_base="https://other-host.example:8443/", count=1)
+    bad = api.restore("vm-web-01", sa="strestorezrs")
+    assert bad.status_code == 400 and "Azure-AsyncOperation" not in bad.headers
+    assert emu.control.faults()[0]["applied"] == 0
+    r = api.restore("vm-web-01")
+    assert r.headers["Location"].startswith("https://other-host.example:8443/subscriptions/")
+    assert emu.control.faults()[0]["applied"] == 1
+
+
+def test_foreign_next_link(api, emu):
+    emu.control.update_settings(page_size=3)
+    emu.control.add_fault(method="GET", path="/recoveryPoints$", action="foreign_next_link",
+                          url_base="https://other-host.example")
+    url = api.item("vm-web-01") + "/recoveryPoints"
+    first = api.get(url).json()
+    assert len(first["value"]) == 3
+    assert first["nextLink"].startswith("https://other-host.example/subscriptions/")
+    assert "$skipToken=" in first["nextLink"] and "api-version=2024-04-01" in first["nextLink"]
+    second = api.s.get(emu.endpoint + _tail(first["nextLink"])).json()
+    assert len(second["value"]) == 3 and second["nextLink"].startswith("https://other-host.example/")
+    last = api.s.get(emu.endpoint + _tail(second["nextLink"])).json()
+    assert len(last["value"]) == 2 and "nextLink" not in last
+    assert emu.control.faults()[0]["applied"] == 2  # the last page had no nextLink to rewrite
+
+
+@pytest.mark.parametrize("rule", [
+    {"action": "foreign_operation_url"},
+    {"action": "foreign_operation_url", "url_base": "other-host.example"},
+    {"action": "foreign_next_link", "url_base": "https://other-host.example/path"},
+    {"action": "foreign_next_link", "url_base": "ftp://other-host.example"},
+])
+def test_foreign_url_rules_need_a_url_base(emu, rule):
+    r = requests.post(emu.endpoint + "/_emulator/faults", json=rule, verify=emu.ca_bundle)
+    assert r.status_code == 400 and "url_base" in r.json()["error"]["message"]
+
+
+def test_rebase_url_keeps_path_and_query():
+    signed = "https://127.0.0.1:8443/subscriptions/s/operationsStatus/b64%2Bop%3D?api-version=1&sig=a%2Fb"
+    assert faults.rebase_url(signed, "http://127.0.0.1:8443") == \
+        "http://127.0.0.1:8443/subscriptions/s/operationsStatus/b64%2Bop%3D?api-version=1&sig=a%2Fb"
+    assert faults.rebase_url("/relative?x=1", "https://h:1") == "https://h:1/relative?x=1"
+
+
+def test_rewrite_answer_on_a_response_object():
+    rules = faults.Faults([{"action": "foreign_operation_url", "url_base": "https://other-host.example"},
+                           {"action": "foreign_next_link", "url_base": "http://127.0.0.1:1"}])
+    matched = rules.match("POST", "/x/restore", None)
+    resp = Response(202, {"nextLink": "https://e/x?$skipToken=2"},
+                    {"azure-asyncoperation": "https://e/op?a=1", "Location": "https://e/res?a=1",
+                     "Other": "https://e/"})
+    faults.Faults.rewrite_answer(matched, resp)
+    assert resp.headers == {"azure-asyncoperation": "https://other-host.example/op?a=1",
+                            "Location": "https://other-host.example/res?a=1", "Other": "https://e/"}
+    assert resp.body == {"nextLink": "http://127.0.0.1:1/x?$skipToken=2"}
+    assert [r["applied"] for r in rules.rules] == [1, 1]

@@ -23,6 +23,8 @@ from ansible_collections.azbackup.restore.plugins.module_utils._errors import (
     AzBackupError,
     AzureApiError,
     AzureConnectionError,
+    UntrustedUrlError,
+    ValidationError,
 )
 from ansible_collections.azbackup.restore.plugins.module_utils._retry import RetryPolicy
 
@@ -479,3 +481,219 @@ class TestTimeoutMessage:
         with pytest.raises(AzureConnectionError) as exc:
             client.get("/x")
         assert exc.value.attempts == 2 and "within 7 s" in exc.value.msg and "api_timeout" in exc.value.msg
+
+
+FOREIGN_QUERY = "?api-version=2026-02-01&t=6384&c=CeRt&s=SiGnAtUrE&h=HaSh"
+OP_PATH = VAULT + "/backupFabrics/Azure/operationsStatus/op-1"
+
+
+def foreign_calls(host):
+    return [c for c in responses.calls if host in c.request.url]
+
+
+def assert_refused(exc, host, reason):
+    err = exc.value
+    assert isinstance(err, AzBackupError) and err.host == host and err.reason == reason
+    text = err.msg + json.dumps(err.to_fail_kwargs())
+    assert host in err.msg
+    for secret in ("SiGnAtUrE", "HaSh", "CeRt", "t=6384", "tok-"):
+        assert secret not in text
+    assert err.to_fail_kwargs()["host"] == host and err.to_fail_kwargs()["reason"] == reason
+    assert "nothing was sent" in err.msg
+
+
+class TestTrustedEndpoint:
+    """The token goes only to base_url's scheme, host and port; nothing is sent anywhere else."""
+
+    @pytest.mark.parametrize("url, host, reason", [
+        ("https://other-host.example" + OP_PATH + FOREIGN_QUERY, "other-host.example", "other host"),
+        ("http://management.azure.com" + OP_PATH + FOREIGN_QUERY, "management.azure.com", "not HTTPS"),
+        ("https://management.azure.com:8443" + OP_PATH + FOREIGN_QUERY, "management.azure.com", "other port"),
+        ("https://management.azure.com.other-host.example" + OP_PATH + FOREIGN_QUERY,
+         "management.azure.com.other-host.example", "other host"),
+        ("https://management.azure.com@other-host.example" + OP_PATH + FOREIGN_QUERY, "other-host.example",
+         "malformed"),
+    ])
+    @responses.activate
+    def test_async_operation_url_refused(self, client, url, host, reason):
+        foreign = url.split("?", maxsplit=1)[0]
+        responses.add(responses.GET, foreign, json={"status": "Succeeded"})
+        with pytest.raises(UntrustedUrlError) as exc:
+            client.get(url)
+        assert_refused(exc, host, reason)
+        assert len(responses.calls) == 0 and client.request_count == 0
+        assert "SiGnAtUrE" not in exc.value.url and "api-version=2026-02-01" in exc.value.url
+
+    @responses.activate
+    def test_location_url_refused_for_a_post_too(self, client):
+        location = "https://other-host.example:444" + VAULT + "/operationResults/op-1" + FOREIGN_QUERY
+        responses.add(responses.POST, location.split("?", maxsplit=1)[0], status=202)
+        with pytest.raises(UntrustedUrlError) as exc:
+            client.post(location, json={"a": 1})
+        assert_refused(exc, "other-host.example", "other host")
+        assert "other-host.example:444" + VAULT + "/operationResults/op-1" in exc.value.msg
+        assert "https://management.azure.com:443" in exc.value.msg
+        assert len(responses.calls) == 0
+
+    @responses.activate
+    def test_next_link_to_another_host_stops_paging(self, client):
+        evil = "https://other-host.example" + VAULT + "/backupJobs" + FOREIGN_QUERY
+        responses.add(responses.GET, BASE + VAULT + "/backupJobs", json={"value": [1, 2], "nextLink": evil})
+        responses.add(responses.GET, "https://other-host.example" + VAULT + "/backupJobs", json={"value": [3]})
+        got = []
+        with pytest.raises(UntrustedUrlError) as exc:
+            for item in client.list(VAULT + "/backupJobs", api_version="2026-02-01"):
+                got.append(item)
+        assert got == [1, 2]
+        assert_refused(exc, "other-host.example", "other host")
+        assert len(responses.calls) == 1 and foreign_calls("other-host.example") == []
+
+    @responses.activate
+    def test_next_link_over_http_stops_paging(self, client):
+        plain = "http://management.azure.com" + VAULT + "/backupJobs" + FOREIGN_QUERY
+        responses.add(responses.GET, BASE + VAULT + "/backupJobs", json={"value": [1], "nextLink": plain})
+        responses.add(responses.GET, "http://management.azure.com" + VAULT + "/backupJobs", json={"value": [2]})
+        with pytest.raises(UntrustedUrlError) as exc:
+            list(client.list(VAULT + "/backupJobs", api_version="2026-02-01"))
+        assert_refused(exc, "management.azure.com", "not HTTPS")
+        assert [c.request.url.split(":", 1)[0] for c in responses.calls] == ["https"]
+
+    @pytest.mark.parametrize("url", [
+        BASE + ":443" + VAULT,
+        "HTTPS://Management.Azure.COM" + VAULT,
+        "https://management.azure.com:443" + VAULT + "?api-version=x",
+    ])
+    @responses.activate
+    def test_same_endpoint_spelled_differently_is_accepted(self, client, url):
+        responses.add(responses.GET, url.split("?", maxsplit=1)[0], json={"ok": 1})
+        assert client.get(url).body == {"ok": 1}
+        assert responses.calls[0].request.headers["Authorization"] == "Bearer tok-1"
+
+    @pytest.mark.parametrize("url, reason", [
+        ("https://127.0.0.1:8443/x", None),
+        ("https://127.0.0.1:8443/x?api-version=1", None),
+        ("http://127.0.0.1:8443/x", "not HTTPS"),
+        ("https://127.0.0.1:8444/x", "other port"),
+        ("https://127.0.0.1/x", "other port"),
+        ("https://localhost:8443/x", "other host"),
+        ("https://127.0.0.2:8443/x", "other host"),
+        ("https://127.0.0.1:8443/x\r\nHost: other-host.example", "malformed"),
+        ("https://127.0.0.1:8443/x y", "malformed"),
+        ("https://127.0.0.1:99999/x", "malformed"),
+        ("https:///x", "malformed"),
+        ("https://other-host.example\\@127.0.0.1:8443/x", "malformed"),
+    ])
+    def test_emulator_like_endpoint(self, url, reason):
+        c = ArmClient("https://127.0.0.1:8443/", FakeTokens())
+        if reason is None:
+            c.check_url(url)
+            return
+        with pytest.raises(UntrustedUrlError) as exc:
+            c.check_url(url)
+        assert exc.value.reason == reason and "https://127.0.0.1:8443" in exc.value.msg
+
+    def test_ipv6_endpoint(self):
+        c = ArmClient("https://[::1]:8443", FakeTokens())
+        c.check_url("https://[::1]:8443/x")
+        with pytest.raises(UntrustedUrlError) as exc:
+            c.check_url("https://[::2]:8443/x")
+        assert exc.value.host == "::2" and "https://[::1]:8443" in exc.value.msg
+
+    def test_relative_urls_stay_on_the_endpoint(self, client):
+        for path in ("//other-host.example/x", "@other-host.example/x", "other-host.example/x"):
+            url = client.build_url(path)
+            assert url.startswith(BASE + "/")
+            client.check_url(url)
+
+    @pytest.mark.parametrize("base", ["http://management.azure.com", "http://10.0.0.1:8080", "ftp://127.0.0.1"])
+    def test_base_url_must_be_https(self, base):
+        with pytest.raises(UntrustedUrlError) as exc:
+            ArmClient(base, FakeTokens())
+        assert exc.value.reason == "not HTTPS" and "HTTPS" in exc.value.msg
+
+    def test_base_url_malformed(self):
+        with pytest.raises(UntrustedUrlError) as exc:
+            ArmClient("management.azure.com", FakeTokens())
+        assert exc.value.reason == "malformed"
+
+    @pytest.mark.parametrize("base", ["http://127.0.0.1:8080", "http://localhost:8080", "http://[::1]:8080"])
+    def test_plain_http_only_to_loopback(self, base):
+        c = ArmClient(base, FakeTokens())
+        c.check_url(base + "/x")
+        with pytest.raises(UntrustedUrlError) as exc:
+            c.check_url(base.replace("http://", "https://") + "/x")
+        assert exc.value.reason == "other scheme"
+
+    @pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+    @responses.activate
+    def test_redirect_is_not_followed(self, client, status):
+        evil = "https://other-host.example/steal" + FOREIGN_QUERY
+        responses.add(responses.GET, BASE + VAULT, status=status, headers={"Location": evil})
+        responses.add(responses.GET, "https://other-host.example/steal", json={"stolen": True})
+        with pytest.raises(AzureApiError) as exc:
+            client.get(VAULT)
+        assert exc.value.status_code == status
+        assert "Unexpected answer HTTP %d" % status in exc.value.msg
+        assert "redirect to https://other-host.example/steal, not followed" in exc.value.msg
+        assert "SiGnAtUrE" not in exc.value.msg
+        assert len(responses.calls) == 1 and foreign_calls("other-host.example") == []
+        assert client.request_count == 1
+
+    @responses.activate
+    def test_redirect_of_a_post_is_not_followed(self, client):
+        responses.add(responses.POST, BASE + "/restore", status=307,
+                      headers={"Location": "https://other-host.example/restore"})
+        responses.add(responses.POST, "https://other-host.example/restore", status=202)
+        with pytest.raises(AzureApiError):
+            client.post("/restore", json={"secret-ish": 1}, ok=(202,))
+        assert len(responses.calls) == 1 and foreign_calls("other-host.example") == []
+
+    @responses.activate
+    def test_redirect_on_the_same_host_is_not_followed_either(self, client):
+        responses.add(responses.GET, BASE + VAULT, status=302, headers={"Location": BASE + "/elsewhere"})
+        responses.add(responses.GET, BASE + "/elsewhere", json={})
+        with pytest.raises(AzureApiError):
+            client.get(VAULT)
+        assert len(responses.calls) == 1
+
+
+class TestHeaderInjection:
+    @pytest.mark.parametrize("value", ["Bearer aux\r\nX-Evil: 1", "Bearer aux\nX-Evil: 1", "a\rb", "a\0b"])
+    @responses.activate
+    def test_value_with_cr_lf_nul_refused(self, client, value):
+        responses.add(responses.POST, BASE + "/x", json={})
+        with pytest.raises(ValidationError) as exc:
+            client.post("/x", json={}, headers={"x-ms-authorization-auxiliary": value})
+        assert "x-ms-authorization-auxiliary" in exc.value.msg and "aux" not in exc.value.msg.replace(
+            "auxiliary", "")
+        assert len(responses.calls) == 0 and client.request_count == 0
+
+    @responses.activate
+    def test_name_with_line_break_refused(self, client):
+        responses.add(responses.GET, BASE + "/x", json={})
+        with pytest.raises(ValidationError) as exc:
+            client.request("GET", "/x", headers={"X-A\r\nX-B": "v"})
+        assert "X-A??X-B" in exc.value.msg and len(responses.calls) == 0
+
+    @responses.activate
+    def test_user_agent_from_the_environment_checked(self):
+        c = ArmClient(BASE, FakeTokens(), user_agent="azbackup.restore/1 ci\r\nX-Evil: 1")
+        responses.add(responses.GET, BASE + "/x", json={})
+        with pytest.raises(ValidationError) as exc:
+            c.get("/x")
+        assert "'User-Agent'" in exc.value.msg and len(responses.calls) == 0
+
+    @responses.activate
+    def test_token_with_line_break_refused_and_not_shown(self, client):
+        client.token_provider.token = lambda: "tok-\r\nX-Evil: 1"
+        responses.add(responses.GET, BASE + "/x", json={})
+        with pytest.raises(ValidationError) as exc:
+            client.get("/x")
+        assert "'Authorization'" in exc.value.msg and "tok-" not in exc.value.msg and "Evil" not in exc.value.msg
+        assert len(responses.calls) == 0
+
+    @responses.activate
+    def test_tab_and_ordinary_values_pass(self, client):
+        responses.add(responses.GET, BASE + "/x", json={})
+        client.request("GET", "/x", headers={"x-ms-custom": "a\tb", "x-bytes": b"v"})
+        assert responses.calls[0].request.headers["x-ms-custom"] == "a\tb"

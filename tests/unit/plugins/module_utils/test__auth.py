@@ -135,6 +135,15 @@ class TestResolveCloud:
             _auth.resolve_cloud("AzureGermanCloud")
         assert exc.value.option == "cloud_environment" and "AzureChinaCloud" in exc.value.msg
 
+    @pytest.mark.parametrize("url", ["http://management.local.azurestack.external", "HTTP://127.0.0.1:8443/"])
+    @responses.activate
+    def test_plain_http_url_refused_without_a_request(self, url):
+        responses.add(responses.GET, url.rstrip("/").lower() + "/metadata/endpoints", json={})
+        with pytest.raises(ValidationError) as exc:
+            _auth.resolve_cloud(url, requests.Session())
+        assert exc.value.option == "cloud_environment" and "https://" in exc.value.msg
+        assert len(responses.calls) == 0
+
     @responses.activate
     def test_metadata_url(self, monkeypatch, tmp_path):
         bundle = tmp_path / "ca.pem"

@@ -135,6 +135,43 @@ class TestTokenRequest:
         assert "tok-2-long-enough-to-be-a-secret" in _errors_mod._SECRETS
 
 
+class TestHttpsOnly:
+    """The secret goes only to the authority over HTTPS, and never after a redirect."""
+
+    @pytest.mark.parametrize("authority", ["http://login.microsoftonline.com/", "HTTP://127.0.0.1:8443",
+                                           "login.microsoftonline.com", "https:///tid"])
+    @responses.activate
+    def test_non_https_authority_refused_before_any_request(self, authority):
+        responses.add(responses.POST, "http://login.microsoftonline.com/tid/oauth2/v2.0/token",
+                      json={"access_token": "tok", "expires_in": 60})
+        with pytest.raises(AzureAuthError) as e:
+            credential(authority=authority)
+        assert "Refused to send the client secret" in e.value.msg and "HTTPS" in e.value.msg
+        assert SECRET not in e.value.msg and len(responses.calls) == 0
+
+    def test_the_error_names_the_host(self):
+        with pytest.raises(AzureAuthError) as e:
+            credential(authority="http://login.example.test:8080/")
+        assert "login.example.test" in e.value.msg and "authority" in e.value.msg
+
+    def test_client_secret_credential_for_an_http_cloud(self):
+        cloud = _auth.CloudEndpoints("https://stack", "https://stack/", "http://login.stack/", "x/.default")
+        with pytest.raises(AzureAuthError) as e:
+            _auth.client_secret_credential(settings(), cloud, requests.Session())
+        assert "login.stack" in e.value.msg
+
+    @pytest.mark.parametrize("status", [301, 302, 307, 308])
+    @responses.activate
+    def test_redirect_is_not_followed(self, status):
+        evil = "https://other-host.example/tid/oauth2/v2.0/token"
+        responses.add(responses.POST, TOKEN_URL, status=status, headers={"Location": evil})
+        responses.add(responses.POST, evil, json={"access_token": "stolen", "expires_in": 60})
+        with pytest.raises(_auth.TokenRequestError) as e:
+            credential().get_token(SCOPE)
+        assert "HTTP %d" % status in e.value.message
+        assert [c.request.url for c in responses.calls] == [TOKEN_URL]
+
+
 class TestWhenUsed:
     cloud = _auth.KNOWN_CLOUDS["AzureCloud"]
 

@@ -18,6 +18,7 @@ from ansible_collections.azbackup.restore.plugins.module_utils._errors import (
     AzureApiError,
     OperationFailedError,
     OperationTimeoutError,
+    UntrustedUrlError,
 )
 from ansible_collections.azbackup.restore.plugins.module_utils._retry import RetryPolicy
 
@@ -198,6 +199,47 @@ class TestLocation:
         with pytest.raises(AzBackupError) as exc:
             p.poll_operation(client)
         assert "neither an Azure-AsyncOperation nor a Location" in exc.value.msg
+
+
+class TestUntrustedUrls:
+    """A URL from Azure's headers that leaves the endpoint is refused by the client, unsent and unretried."""
+
+    FOREIGN_STATUS = STATUS_URL.replace(BASE, "https://other-host.example") + "&sig=SiGnAtUrE"
+    PLAIN_RESULT = RESULT_URL.replace(BASE, "http://management.azure.com") + "&sig=SiGnAtUrE"
+
+    @responses.activate
+    def test_async_operation_url_to_another_host(self, client, t):
+        responses.add(responses.GET, base(self.FOREIGN_STATUS), **succeeded())
+        with pytest.raises(UntrustedUrlError) as exc:
+            p.poll_operation(client, async_url=self.FOREIGN_STATUS, sleep=t.sleep, clock=t.clock)
+        assert exc.value.host == "other-host.example" and exc.value.reason == "other host"
+        assert "SiGnAtUrE" not in exc.value.msg and "operationsStatus/" + OP in exc.value.msg
+        assert len(responses.calls) == 0 and t.sleeps == []
+
+    @responses.activate
+    def test_location_url_over_http(self, client, t):
+        responses.add(responses.GET, base(self.PLAIN_RESULT), status=204)
+        with pytest.raises(UntrustedUrlError) as exc:
+            p.poll_operation(client, location_url=self.PLAIN_RESULT, sleep=t.sleep, clock=t.clock)
+        assert exc.value.reason == "not HTTPS" and len(responses.calls) == 0
+
+    @responses.activate
+    def test_new_location_to_another_port_stops_the_wait(self, client, t):
+        moved = RESULT_URL.replace(BASE, BASE + ":8443")
+        responses.add(responses.GET, base(RESULT_URL), status=202, headers={"Location": moved})
+        responses.add(responses.GET, base(moved), status=204)
+        with pytest.raises(UntrustedUrlError) as exc:
+            p.poll_operation(client, location_url=RESULT_URL, sleep=t.sleep, clock=t.clock)
+        assert exc.value.reason == "other port" and exc.value.host == "management.azure.com"
+        assert [c.request.url for c in responses.calls] == [RESULT_URL]
+
+    @responses.activate
+    def test_async_url_from_the_trigger_answer(self, client, t):
+        headers = {"Azure-AsyncOperation": self.FOREIGN_STATUS, "Location": self.PLAIN_RESULT}
+        with pytest.raises(UntrustedUrlError) as exc:
+            p.poll_operation(client, sleep=t.sleep, clock=t.clock, **p.operation_urls(headers))
+        assert isinstance(exc.value, AzBackupError) and not isinstance(exc.value, AzureApiError)
+        assert exc.value.host == "other-host.example" and len(responses.calls) == 0
 
 
 class TestTimeout:
