@@ -24,75 +24,12 @@ description:
 author:
   - azbackup.restore contributors (@azbackup)
 options:
-  vault_name:
-    description:
-      - Name of the Recovery Services vault that protects the virtual machine (in the primary region).
-    type: str
-    required: true
-  vault_resource_group:
-    description:
-      - Resource group of the vault.
-    type: str
-    required: true
-  vm_id:
-    description:
-      - Resource id of the protected virtual machine.
-      - Mutually exclusive with O(vm_name) and O(vm_resource_group). One of O(vm_id) or O(vm_name) is required.
-    type: str
-  vm_name:
-    description:
-      - Name of the protected virtual machine, with O(vm_resource_group).
-    type: str
-  vm_resource_group:
-    description:
-      - Resource group of the virtual machine O(vm_name).
-    type: str
-  container_name:
-    description:
-      - Azure Backup's protection container of the virtual machine, for items that do not follow the usual
-        naming.
-      - If not set, C(iaasvmcontainer;iaasvmcontainerv2;{vm_resource_group};{vm_name}).
-    type: str
-  protected_item_name:
-    description:
-      - Azure Backup's protected item of the virtual machine, for items that do not follow the usual naming.
-      - If not set, C(vm;iaasvmcontainerv2;{vm_resource_group};{vm_name}).
-    type: str
-  recovery_point_id:
-    description:
-      - The recovery point to restore. It must be replicated to the secondary region; a point only in the
-        primary region (the newest ones usually are) is refused with a message saying so.
-      - If not set, the newest replicated recovery point matching the filters (O(select=latest)).
-      - Mutually exclusive with O(start_time), O(end_time), O(recovery_point_type) and O(tier).
-    type: str
   select:
     description:
       - Without O(recovery_point_id), V(latest) takes the newest replicated recovery point matching the filters.
     type: str
     choices: [latest]
     default: latest
-  start_time:
-    description:
-      - Only recovery points taken at or after this time, ISO 8601 (V(2026-11-01T08:00:00Z); without a zone the
-        time is UTC). Sent as the C(startDate) of the C($filter) and applied again to the answer.
-    type: str
-  end_time:
-    description:
-      - Only recovery points taken at or before this time, ISO 8601. Sent as the C(endDate) of the C($filter).
-      - A window that ends before it starts fails before any request is sent.
-    type: str
-  recovery_point_type:
-    description:
-      - Only recovery points of this consistency type, compared without regard to case, for example
-        V(AppConsistent), V(CrashConsistent) or V(FileSystemConsistent).
-    type: str
-  tier:
-    description:
-      - Only recovery points usable from this tier (status C(Valid) or C(Rehydrated)).
-      - V(snapshot) is C(InstantRP), V(vault) C(HardenedRP), V(archive) C(ArchivedRP). Replicated points are
-        in the vault tier.
-    type: str
-    choices: [snapshot, vault, archive]
   secondary_region:
     description:
       - The secondary region, for example V(northeurope).
@@ -111,6 +48,8 @@ options:
     type: str
     default: '2023-01-15'
 extends_documentation_fragment:
+  - azbackup.restore.protected_item
+  - azbackup.restore.recovery_point
   - azbackup.restore.azure
   - azbackup.restore.attributes
   - azbackup.restore.attributes.actiongroup_azure
@@ -239,32 +178,18 @@ protected_item:
            "protected_item_name": "vm;iaasvmcontainerv2;rg-prod;vm-web-01"}
 """
 
-import base64
 import datetime
-import json
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.azbackup.restore.plugins.module_utils import _api_versions as api
+from ansible_collections.azbackup.restore.plugins.module_utils import _crr
+from ansible_collections.azbackup.restore.plugins.module_utils._errors import ValidationError
+from ansible_collections.azbackup.restore.plugins.module_utils._module import AzBackupModule
+from ansible_collections.azbackup.restore.plugins.module_utils._protected_items import protected_item_ref
+from ansible_collections.azbackup.restore.plugins.module_utils._recovery_points import RecoveryPoints, describe_filters
+from ansible_collections.azbackup.restore.plugins.module_utils._time import check_time_window, format_time
+from ansible_collections.azbackup.restore.plugins.module_utils._vault import read_vault, require_crr
 
-from ansible_collections.azbackup.restore.plugins.module_utils import _backup as bk
-from ansible_collections.azbackup.restore.plugins.module_utils._common import (
-    azure_argument_spec,
-    check_dependencies,
-    fail_from_error,
-    get_client,
-    require_subscription,
-    secret_values,
-)
-from ansible_collections.azbackup.restore.plugins.module_utils._errors import (
-    AzBackupError,
-    AzureApiError,
-    ValidationError,
-    add_secret,
-)
-
-FILTERS = ("start_time", "end_time", "recovery_point_type", "tier")
-TOKEN_LIFETIME = datetime.timedelta(hours=24)
-TOKEN_MARGIN = datetime.timedelta(hours=1)
-READ_ONLY_ENVELOPE = ("id", "name", "type")
+GROUPS = ("protected_item", "recovery_point")
 
 
 def _now():
@@ -272,178 +197,45 @@ def _now():
 
 
 def argument_spec():
-    spec = azure_argument_spec()
-    spec.update(
-        vault_name=dict(type="str", required=True),
-        vault_resource_group=dict(type="str", required=True),
-        vm_id=dict(type="str"),
-        vm_name=dict(type="str"),
-        vm_resource_group=dict(type="str"),
-        container_name=dict(type="str"),
-        protected_item_name=dict(type="str"),
-        recovery_point_id=dict(type="str"),
+    """The module's own options (GROUPS add the shared ones)."""
+    return dict(
         select=dict(type="str", choices=["latest"], default="latest"),
-        start_time=dict(type="str"),
-        end_time=dict(type="str"),
-        recovery_point_type=dict(type="str"),
-        tier=dict(type="str", choices=["snapshot", "vault", "archive"]),
         secondary_region=dict(type="str"),
         aad_properties=dict(type="dict"),
-        api_version=dict(type="str", default=bk.CRR_API_VERSION),
+        api_version=dict(type="str", default=api.CRR),
     )
-    return spec
-
-
-# --------------------------------------------------------------------------------------------
-# Plain helpers
-
-
-def jwt_claims(token):
-    """The claims of a JWT, decoded without verifying anything; None when ``token`` is no JWT."""
-    if not isinstance(token, str) or token.count(".") != 2:
-        return None
-    payload = token.split(".")[1]
-    payload += "=" * (-len(payload) % 4)
-    try:
-        claims = json.loads(base64.urlsafe_b64decode(payload.encode("ascii")).decode("utf-8"))
-    except (ValueError, TypeError, UnicodeError):
-        return None
-    return claims if isinstance(claims, dict) else None
-
-
-def token_expiry(token, now):
-    """When the token expires: its ``exp`` claim, else ``now`` + 24 h - 1 h margin."""
-    exp = (jwt_claims(token) or {}).get("exp")
-    if isinstance(exp, (int, float)) and not isinstance(exp, bool):
-        return datetime.datetime.fromtimestamp(exp, datetime.timezone.utc)
-    return now + TOKEN_LIFETIME - TOKEN_MARGIN
-
-
-def aad_body(value):
-    """The AAD properties resource from the resource itself or its bare properties."""
-    if not isinstance(value, dict) or not value:
-        raise ValidationError("aad_properties must be the backupAadProperties resource or its properties",
-                              option="aad_properties")
-    return value if isinstance(value.get("properties"), dict) else dict(properties=value)
-
-
-def token_request_body(aad):
-    """The access token request body: the AAD properties resource without its read-only envelope."""
-    return dict((k, v) for k, v in aad.items() if k not in READ_ONLY_ENVELOPE)
-
-
-def crr_state(client, vault, vault_id):
-    """(enabled, why) for cross-region restore on a vault: its ``redundancySettings.crossRegionRestore``,
-    else the ``crossRegionRestoreFlag`` of its backup storage configuration."""
-    props = (vault or {}).get("properties") or {}
-    redundancy = props.get("redundancySettings") or {}
-    value = redundancy.get("crossRegionRestore")
-    if value is not None:
-        why = "redundancySettings.crossRegionRestore is %s" % value
-        if redundancy.get("standardTierStorageRedundancy"):
-            why += ", storage redundancy %s" % redundancy["standardTierStorageRedundancy"]
-        return str(value).lower() == "enabled", why
-    try:
-        config = client.get(vault_id + "/backupstorageconfig/vaultstorageconfig", api_version=bk.API_VERSION).body
-    except AzureApiError as e:
-        raise bk.api_failure(e, "Failed to read the backup storage configuration of vault %s" % vault_id)
-    cfg = (config or {}).get("properties") or {}
-    flag = cfg.get("crossRegionRestoreFlag")
-    return bool(flag), "crossRegionRestoreFlag is %s, storage type %s" % (flag, cfg.get("storageType"))
-
-
-def describe_filters(params):
-    used = ["%s=%s" % (k, params[k]) for k in FILTERS if params.get(k)]
-    return " matching %s" % ", ".join(used) if used else ""
-
-
-# --------------------------------------------------------------------------------------------
-# The module
 
 
 def run(module):
+    """The result to exit with; the token leaves the no_log values only for the final, successful exit."""
     params = module.params
-    start, end = bk.check_time_window(params["start_time"], params["end_time"])
-    if params.get("aad_properties") is not None:
-        aad = aad_body(params["aad_properties"])
-    else:
-        aad = None
-    client = get_client(params)
-    subscription_id = require_subscription(client)
-    item = bk.protected_item_ref(params, subscription_id)
-
-    vault = bk.read_vault(client, subscription_id, item.vault_resource_group, item.vault_name)
-    enabled, why = crr_state(client, vault, item.vault_id)
-    if not enabled:
-        raise ValidationError(
-            "Vault %s (resource group %s) does not have cross-region restore enabled (%s): it has no recovery points "
-            "in a secondary region. Enable cross-region restore on a geo-redundant vault, or restore in the primary "
-            "region with azbackup.restore.vm_restore" % (item.vault_name, item.vault_resource_group, why),
-            option="vault_name")
-    secondary = bk.secondary_region_of(client, subscription_id, vault, params.get("secondary_region"))
-
-    points = bk.find_recovery_points(
-        client, item, recovery_point_id=params.get("recovery_point_id"), start=start, end=end,
-        recovery_point_type=params.get("recovery_point_type"), tier=params.get("tier"), latest=True,
-        secondary=True, api_version=params["api_version"])
-    if not points:
+    check_time_window(params["start_time"], params["end_time"])  # before any request
+    aad = _crr.aad_body(params["aad_properties"]) if params.get("aad_properties") is not None else None
+    client = module.client
+    item = protected_item_ref(params, module.subscription_id)
+    vault = read_vault(client, item)
+    require_crr(client, item, vault)
+    region = _crr.secondary_region_of(client, module.subscription_id, vault, params.get("secondary_region"))
+    points = RecoveryPoints(client, item, secondary=True, region=region, api_version=params["api_version"])
+    found = points.find(params, latest=True)
+    if not found:
         raise ValidationError("No recovery point of %s is replicated to the secondary region %s%s" % (
-            bk.describe_item(item), secondary, describe_filters(params)), option="recovery_point_id")
-    point = points[0]
-
+            item.describe(), region, describe_filters(params)), option="recovery_point_id")
+    point = found[0]
     if aad is None:
-        try:
-            aad = bk.get_aad_properties(client, subscription_id, secondary, api_version=params["api_version"])
-        except AzureApiError as e:
-            raise bk.api_failure(e, "Failed to read the backupAadProperties of the secondary region %s" % secondary)
-    try:
-        token = bk.get_crr_access_token(client, item, point["name"], token_request_body(aad),
-                                        api_version=params["api_version"])
-    except AzureApiError as e:
-        raise bk.api_failure(e, "Failed to get the cross-region restore access token of recovery point %s of %s" % (
-            point["name"], bk.describe_item(item)))
-    details = dict((token or {}).get("properties") or {})
-    secret = details.get("accessTokenString")
-    if secret:
-        # From here on every message of this run masks the token (Ansible's no_log_values and the
-        # collection's own redaction of error texts).
-        module.no_log_values.add(secret)
-        add_secret(secret)
-    else:
-        raise AzBackupError("Azure answered the access token request for recovery point %s of %s without an "
-                            "accessTokenString" % (point["name"], bk.describe_item(item)))
-    return secret, dict(
-        changed=False,
-        access_details=details,
-        expires_on=bk.format_time(token_expiry(secret, _now())),
-        secondary_region=secondary,
-        recovery_point=point,
-        aad_properties=aad,
-        protected_item=item.as_dict(),
-    )
+        aad = _crr.get_aad_properties(client, module.subscription_id, region, api_version=params["api_version"])
+    details = _crr.request_access_token(client, item, point["name"], aad, api_version=params["api_version"])
+    secret = details["accessTokenString"]
+    # Ansible removes every no_log value from a module's whole result; the token has to reach the
+    # caller inside access_details. Nothing in the result but access_details holds it, and the
+    # task's no_log hides it from output; any failure of this run still masks it.
+    module.show(secret)
+    return dict(changed=False, access_details=details, expires_on=format_time(_crr.token_expiry(secret, _now())),
+                secondary_region=region, recovery_point=point, aad_properties=aad, protected_item=item.as_dict())
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=argument_spec(),
-        supports_check_mode=True,
-        mutually_exclusive=[("vm_id", "vm_name"), ("vm_id", "vm_resource_group")]
-        + [("recovery_point_id", f) for f in FILTERS],
-        required_one_of=[("vm_id", "vm_name")],
-        required_together=[("vm_name", "vm_resource_group")],
-    )
-    check_dependencies(module)
-    module.no_log_values.update(secret_values(module.params))
-    try:
-        secret, result = run(module)
-    except AzBackupError as e:
-        fail_from_error(module, e)
-        return
-    # Ansible removes every no_log value from a module's whole result; the token has to reach the
-    # caller inside access_details, so it leaves no_log_values only for this final, successful exit.
-    # Nothing in the result but access_details holds it, and the task's no_log hides it from output.
-    module.no_log_values.discard(secret)
-    module.exit_json(**result)
+    AzBackupModule(argument_spec(), groups=GROUPS, supports_check_mode=True).run(run)
 
 
 if __name__ == "__main__":

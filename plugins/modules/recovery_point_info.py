@@ -21,69 +21,6 @@ description:
 author:
   - azbackup.restore contributors (@azbackup)
 options:
-  vault_name:
-    description:
-      - Name of the Recovery Services vault that protects the virtual machine.
-    type: str
-    required: true
-  vault_resource_group:
-    description:
-      - Resource group of the vault.
-    type: str
-    required: true
-  vm_id:
-    description:
-      - Resource id of the protected virtual machine.
-      - Mutually exclusive with O(vm_name) and O(vm_resource_group). One of O(vm_id) or O(vm_name) is required.
-    type: str
-  vm_name:
-    description:
-      - Name of the protected virtual machine, with O(vm_resource_group).
-    type: str
-  vm_resource_group:
-    description:
-      - Resource group of the virtual machine O(vm_name).
-    type: str
-  container_name:
-    description:
-      - Azure Backup's protection container of the virtual machine, for items that do not follow the usual
-        naming.
-      - If not set, C(iaasvmcontainer;iaasvmcontainerv2;{vm_resource_group};{vm_name}).
-    type: str
-  protected_item_name:
-    description:
-      - Azure Backup's protected item of the virtual machine, for items that do not follow the usual naming.
-      - If not set, C(vm;iaasvmcontainerv2;{vm_resource_group};{vm_name}).
-    type: str
-  recovery_point_id:
-    description:
-      - Read only this recovery point (its name, a decimal string such as V(26083826328862)).
-      - Mutually exclusive with the filters O(start_time), O(end_time), O(recovery_point_type) and O(tier).
-    type: str
-  start_time:
-    description:
-      - Only recovery points taken at or after this time, ISO 8601 (V(2026-11-01T08:00:00Z); without a zone the
-        time is UTC).
-      - Sent to Azure as the C(startDate) of the C($filter) and applied again to the answer.
-    type: str
-  end_time:
-    description:
-      - Only recovery points taken at or before this time, ISO 8601.
-      - Sent to Azure as the C(endDate) of the C($filter) and applied again to the answer.
-      - A window that ends before it starts fails before any request is sent.
-    type: str
-  recovery_point_type:
-    description:
-      - Only recovery points of this consistency type, compared without regard to case, for example
-        V(AppConsistent), V(CrashConsistent) or V(FileSystemConsistent).
-    type: str
-  tier:
-    description:
-      - Only recovery points usable from this tier, that is, holding it with status C(Valid) or C(Rehydrated).
-      - V(snapshot) is the instant-restore snapshot (C(InstantRP)), V(vault) the standard vault tier
-        (C(HardenedRP)), V(archive) the archive tier (C(ArchivedRP)).
-    type: str
-    choices: [snapshot, vault, archive]
   select:
     description:
       - V(all) returns every matching recovery point, newest first.
@@ -106,6 +43,8 @@ options:
       - If not set, V(2024-04-01) for O(region=primary) and V(2023-01-15) for O(region=secondary).
     type: str
 extends_documentation_fragment:
+  - azbackup.restore.protected_item
+  - azbackup.restore.recovery_point
   - azbackup.restore.azure
   - azbackup.restore.attributes
   - azbackup.restore.attributes.actiongroup_azure
@@ -298,43 +237,23 @@ region:
   sample: primary
 """
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.azbackup.restore.plugins.module_utils._errors import REDACTED
+from ansible_collections.azbackup.restore.plugins.module_utils._module import AzBackupModule
+from ansible_collections.azbackup.restore.plugins.module_utils._protected_items import protected_item_ref
+from ansible_collections.azbackup.restore.plugins.module_utils._recovery_points import RecoveryPoints
+from ansible_collections.azbackup.restore.plugins.module_utils._time import check_time_window
 
-from ansible_collections.azbackup.restore.plugins.module_utils import _backup as bk
-from ansible_collections.azbackup.restore.plugins.module_utils._common import (
-    azure_argument_spec,
-    check_dependencies,
-    fail_from_error,
-    get_client,
-    require_subscription,
-    secret_values,
-)
-from ansible_collections.azbackup.restore.plugins.module_utils._errors import AzBackupError, REDACTED
-
-FILTERS = ("start_time", "end_time", "recovery_point_type", "tier")
+GROUPS = ("protected_item", "recovery_point")
 _KEY_MATERIAL = ("secretData", "keyBackupData")
 
 
 def argument_spec():
-    spec = azure_argument_spec()
-    spec.update(
-        vault_name=dict(type="str", required=True),
-        vault_resource_group=dict(type="str", required=True),
-        vm_id=dict(type="str"),
-        vm_name=dict(type="str"),
-        vm_resource_group=dict(type="str"),
-        container_name=dict(type="str"),
-        protected_item_name=dict(type="str"),
-        recovery_point_id=dict(type="str"),
-        start_time=dict(type="str"),
-        end_time=dict(type="str"),
-        recovery_point_type=dict(type="str"),
-        tier=dict(type="str", choices=["snapshot", "vault", "archive"]),
+    """The module's own options (GROUPS add the shared ones)."""
+    return dict(
         select=dict(type="str", choices=["all", "latest"], default="all"),
         region=dict(type="str", choices=["primary", "secondary"], default="primary"),
         api_version=dict(type="str"),
     )
-    return spec
 
 
 def mask_key_material(value):
@@ -346,41 +265,20 @@ def mask_key_material(value):
     return value
 
 
-def query(client, item, params, start, end):
-    """The normalized recovery points the options ask for (see find_recovery_points)."""
-    points = bk.find_recovery_points(
-        client, item, recovery_point_id=params.get("recovery_point_id"), start=start, end=end,
-        recovery_point_type=params.get("recovery_point_type"), tier=params.get("tier"),
-        latest=params.get("select") == "latest", secondary=params.get("region") == "secondary",
-        api_version=params.get("api_version"))
-    return [mask_key_material(p) for p in points]
-
-
 def run(module):
-    """Everything after the argument checks: the result to exit with."""
+    """The result to exit with."""
     params = module.params
-    start, end = bk.check_time_window(params["start_time"], params["end_time"])
-    client = get_client(params)
-    item = bk.protected_item_ref(params, require_subscription(client))
-    points = query(client, item, params, start, end)
-    return dict(changed=False, recovery_points=points, protected_item=item.as_dict(), region=params["region"])
+    check_time_window(params["start_time"], params["end_time"])  # before any request
+    item = protected_item_ref(params, module.subscription_id)
+    reader = RecoveryPoints(module.client, item, secondary=params["region"] == "secondary",
+                            api_version=params.get("api_version"))
+    points = reader.find(params, latest=params.get("select") == "latest")
+    return dict(changed=False, recovery_points=[mask_key_material(p) for p in points], protected_item=item.as_dict(),
+                region=params["region"])
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=argument_spec(),
-        supports_check_mode=True,
-        mutually_exclusive=[("vm_id", "vm_name"), ("vm_id", "vm_resource_group")]
-        + [("recovery_point_id", f) for f in FILTERS],
-        required_one_of=[("vm_id", "vm_name")],
-        required_together=[("vm_name", "vm_resource_group")],
-    )
-    check_dependencies(module)
-    module.no_log_values.update(secret_values(module.params))
-    try:
-        module.exit_json(**run(module))
-    except AzBackupError as e:
-        fail_from_error(module, e)
+    AzBackupModule(argument_spec(), groups=GROUPS, supports_check_mode=True).run(run)
 
 
 if __name__ == "__main__":

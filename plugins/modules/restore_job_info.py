@@ -9,7 +9,7 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 module: restore_job_info
-short_description: Read, list, wait for and cancel Azure Backup restore jobs
+short_description: Read, list and wait for Azure Backup restore jobs
 version_added: 0.1.0
 description:
   - Reads the jobs of a Recovery Services vault - one by O(job_id), several by O(job_ids), or the job
@@ -17,9 +17,9 @@ description:
     M(azbackup.restore.crr_restore) with C(wait=none) - or lists the vault's jobs with filters.
   - With O(wait_for=completed) waits until every selected job has ended, polling only the jobs still
     running, so that restores started in parallel take as long as the slowest one.
-  - With O(cancel=true) cancels running jobs.
   - With O(region=secondary) reads the cross-region restore jobs, which live in the vault's secondary
     (paired) region.
+  - The module only reads; M(azbackup.restore.restore_job) cancels a job.
 author:
   - azbackup.restore contributors (@azbackup)
 options:
@@ -128,48 +128,34 @@ options:
     default: none
   wait_timeout:
     description:
-      - Seconds to wait in all, for operation URLs, cancellations and jobs together.
+      - Seconds to wait in all, for operation URLs and jobs together.
       - When it runs out the task fails, naming the jobs still running and their last status.
     type: int
     default: 3600
   poll_interval:
     description:
       - Seconds between two rounds of polling.
-      - If not set, 30 seconds growing by half at each round up to 120 seconds for jobs (asynchronous
-        operations honour the server's C(Retry-After), else start at 15 seconds).
+      - If not set, 15 seconds growing by half at each round up to 120 seconds (asynchronous operations
+        honour the server's C(Retry-After) when it sends one).
       - When set, this fixed interval is used.
     type: int
   fail_on_job_failure:
     description:
       - Fail the task when a job it names (by id or operation URL) or waits for ended C(Failed) or C(Cancelled),
         naming each job's Azure error code and message.
-      - Jobs this task cancelled do not count.
       - If not set, V(true) with O(wait_for=completed), else V(false).
     type: bool
-  cancel:
-    description:
-      - Cancel the selected jobs (O(job_id), O(job_ids), O(operation_url) or O(operation_urls)) that are running.
-      - Sends C(POST .../backupJobs/{id}/cancel) and follows the cancellation to its end. A job that already
-        ended, or is already being cancelled, is left alone.
-      - Only jobs of the primary region can be cancelled.
-    type: bool
-    default: false
 extends_documentation_fragment:
   - azbackup.restore.azure
   - azbackup.restore.attributes
   - azbackup.restore.attributes.actiongroup_azure
   - azbackup.restore.attributes.platform
-attributes:
-  check_mode:
-    support: full
-    details:
-      - With O(cancel=true) no cancellation is sent; C(changed) says whether one would be.
-  diff_mode:
-    support: none
+  - azbackup.restore.attributes.info_module
 notes:
-  - C(changed) is V(true) only when a job was cancelled.
+  - The module only reads; it always returns C(changed=false).
   - Failures carry C(jobs) (the last state of every selected job) beside the message.
 seealso:
+  - module: azbackup.restore.restore_job
   - module: azbackup.restore.vm_restore
   - module: azbackup.restore.crr_restore
 """
@@ -229,13 +215,6 @@ EXAMPLES = r"""
     region: secondary
     job_ids: "{{ crr_job_ids }}"
     wait_for: completed
-
-- name: Cancel a restore
-  azbackup.restore.restore_job_info:
-    vault_name: rsv-prod
-    vault_resource_group: rg-vault
-    job_id: 5bd7a1c8-3e4f-4a6b-9c2d-0e1f2a3b4c5d
-    cancel: true
 """
 
 RETURN = r"""
@@ -374,18 +353,13 @@ secondary_region:
   returned: when jobs of the secondary region were read
   type: str
   sample: northeurope
-cancelled_job_ids:
-  description: The jobs a cancellation was sent for (or would be, in check mode).
-  returned: when O(cancel=true)
-  type: list
-  elements: str
-  sample: [5bd7a1c8-3e4f-4a6b-9c2d-0e1f2a3b4c5d]
 duration:
-  description: Seconds the task waited (operations, cancellations and jobs).
+  description: Seconds the task waited (operations and jobs).
   returned: success
   type: float
   sample: 95.2
 """
+
 
 import datetime
 import re
@@ -393,19 +367,11 @@ import time
 
 from collections import namedtuple
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.azbackup.restore.plugins.module_utils import _backup as bk
+from ansible_collections.azbackup.restore.plugins.module_utils import _api_versions as api
+from ansible_collections.azbackup.restore.plugins.module_utils import _crr
+from ansible_collections.azbackup.restore.plugins.module_utils import _jobs
 from ansible_collections.azbackup.restore.plugins.module_utils import _poller
 from ansible_collections.azbackup.restore.plugins.module_utils import _resource_id as rid
-from ansible_collections.azbackup.restore.plugins.module_utils._common import (
-    azure_argument_spec,
-    check_dependencies,
-    fail_from_error,
-    get_client,
-    require_subscription,
-    secret_values,
-)
 from ansible_collections.azbackup.restore.plugins.module_utils._errors import (
     AzBackupError,
     AzureApiError,
@@ -414,14 +380,22 @@ from ansible_collections.azbackup.restore.plugins.module_utils._errors import (
     ValidationError,
     redact_url,
 )
+from ansible_collections.azbackup.restore.plugins.module_utils._module import AzBackupModule
+from ansible_collections.azbackup.restore.plugins.module_utils._protected_items import (
+    not_found_refusal,
+    parse_vm_id,
+    vault_missing_text,
+)
+from ansible_collections.azbackup.restore.plugins.module_utils._time import check_time_window, format_time
+from ansible_collections.azbackup.restore.plugins.module_utils._vault import normalize_region, read_vault
 
-JOB_STATUSES = ["InProgress", "Completed", "CompletedWithWarnings", "Failed", "Cancelled", "Cancelling"]
 OPERATIONS = ["all", "Restore", "CrossRegionRestore", "Backup", "ConfigureBackup", "DisableBackup", "DeleteBackupData",
               "Register", "UnRegister", "Undelete", "UpdateCustomerManagedKey"]
 SELECTORS = ("job_id", "job_ids", "operation_url", "operation_urls")
 LIST_FILTERS = ("status", "operation", "start_time", "end_time", "vm_id", "vm_name", "vm_resource_group")
+MUTUALLY_EXCLUSIVE = [("vm_id", "vm_name"), ("vm_id", "vm_resource_group")] + \
+    [(s, f) for s in SELECTORS for f in LIST_FILTERS]
 DEFAULT_WINDOW = datetime.timedelta(days=7)
-JOB_INTERVAL = 30.0
 
 # Injected so that tests never sleep.
 _sleep = time.sleep
@@ -444,15 +418,15 @@ _CRR_OPERATION_RE = re.compile(r"/locations/([^/]+)/backupcrroperationsstatus/",
 
 
 def argument_spec():
-    spec = azure_argument_spec()
-    spec.update(
+    """The module's own options (the base adds the auth and connection ones)."""
+    return dict(
         vault_name=dict(type="str", required=True),
         vault_resource_group=dict(type="str", required=True),
         job_id=dict(type="str"),
         job_ids=dict(type="list", elements="str"),
         operation_url=dict(type="str"),
         operation_urls=dict(type="list", elements="str"),
-        status=dict(type="str", choices=JOB_STATUSES),
+        status=dict(type="str", choices=list(_jobs.JOB_STATUSES)),
         operation=dict(type="str", choices=OPERATIONS),
         start_time=dict(type="str"),
         end_time=dict(type="str"),
@@ -466,9 +440,7 @@ def argument_spec():
         wait_timeout=dict(type="int", default=3600),
         poll_interval=dict(type="int"),
         fail_on_job_failure=dict(type="bool"),
-        cancel=dict(type="bool", default=False),
     )
-    return spec
 
 
 # --------------------------------------------------------------------------------------------
@@ -477,11 +449,11 @@ def argument_spec():
 
 def list_window(start_time, end_time, now):
     """The (start, end) of a job listing: the options, else the seven days before the end (now)."""
-    start, end = bk.check_time_window(start_time, end_time)
+    start, end = check_time_window(start_time, end_time)
     if end is None:
         end = now
         if start is not None and start > end:
-            raise ValidationError("start_time (%s) is in the future" % bk.format_time(start), option="start_time")
+            raise ValidationError("start_time (%s) is in the future" % format_time(start), option="start_time")
     if start is None:
         start = end - DEFAULT_WINDOW
     return start, end
@@ -490,14 +462,8 @@ def list_window(start_time, end_time, now):
 def vm_filter(params):
     """(vm_name, vm_resource_group) to filter listed jobs on, from vm_id or vm_name / vm_resource_group."""
     if params.get("vm_id"):
-        try:
-            parsed = rid.parse_resource_id(params["vm_id"])
-        except ValueError as e:
-            raise ValidationError("vm_id is not a valid virtual machine resource id: %s" % e, option="vm_id")
-        if (parsed.get("type") or "").lower() != "virtualmachines" or parsed.get("children"):
-            raise ValidationError("vm_id must be the id of a Microsoft.Compute/virtualMachines resource, got %r"
-                                  % params["vm_id"], option="vm_id")
-        return parsed["name"], parsed["resource_group"]
+        dummy, resource_group, name = parse_vm_id(params["vm_id"])
+        return name, resource_group
     return params.get("vm_name"), params.get("vm_resource_group")
 
 
@@ -513,23 +479,6 @@ def job_matches_vm(job, vm_name, vm_resource_group=None):
     return True
 
 
-def describe_job(job):
-    text = "%s (%s" % (job.get("job_id"), job.get("status") or "unknown")
-    progress = (job.get("extended_info") or {}).get("progress_percentage")
-    if progress is not None and job.get("status") in bk.JOB_RUNNING:
-        text += ", %s%%" % (int(progress) if float(progress).is_integer() else progress)
-    return text + ")"
-
-
-def job_errors_text(job):
-    errors = job.get("error_details") or []
-    if not errors:
-        dynamic = (job.get("extended_info") or {}).get("dynamic_error_message")
-        return dynamic or "Azure gave no error details"
-    return "; ".join("(%s) %s" % (e.get("title") or e.get("code") or "no error code",
-                                  e.get("message") or "no message") for e in errors)
-
-
 def operation_region(url):
     """The secondary region of a cross-region restore operation URL, or None for a primary one."""
     m = _CRR_OPERATION_RE.search(url.split("?", 1)[0])
@@ -537,97 +486,17 @@ def operation_region(url):
 
 
 def failed_jobs(jobs):
-    return [j for j in jobs if j.get("status") in bk.JOB_FAILED]
+    return [j for j in jobs if j.get("status") in _jobs.JOB_FAILED]
 
 
 def jobs_failed_error(failed):
-    """The error naming every failed job with Azure's error code and message."""
+    """The error naming every failed job with Azure's error code (the error's title, else its code) and message."""
     texts = ["job %s (%s of %s) ended %s: %s" % (j.get("job_id"), j.get("operation"), j.get("entity"),
-                                                 j.get("status"), job_errors_text(j)) for j in failed]
+                                                 j.get("status"), _jobs.errors_text(j, by_title=True)) for j in failed]
     errors = failed[0].get("error_details") or [{}]
     code = errors[0].get("title") or errors[0].get("code")
     return OperationFailedError("%d job(s) ended without success: %s" % (len(failed), "; ".join(texts)),
                                 status=failed[0].get("status"), error_code=str(code) if code is not None else None)
-
-
-# --------------------------------------------------------------------------------------------
-# Reading jobs
-
-
-class JobReader(object):
-    """Reads jobs of one vault, in its region or in its secondary region."""
-
-    def __init__(self, client, subscription_id, vault_resource_group, vault_name, api_version=None,
-                 secondary_region=None, region="primary"):
-        self.client = client
-        self.subscription_id = subscription_id
-        self.vault_resource_group = vault_resource_group
-        self.vault_name = vault_name
-        self.vault_id = rid.vault_id(subscription_id, vault_resource_group, vault_name)
-        self.region = region
-        self.api_version = api_version
-        self._secondary = secondary_region.replace(" ", "").lower() if secondary_region else None
-
-    def secondary_region(self):
-        if self._secondary is None:
-            vault = bk.read_vault(self.client, self.subscription_id, self.vault_resource_group, self.vault_name)
-            self._secondary = bk.secondary_region_of(self.client, self.subscription_id, vault)
-        return self._secondary
-
-    def _version(self, secondary):
-        if self.api_version and secondary == (self.region == "secondary"):
-            return self.api_version
-        return bk.CRR_API_VERSION if secondary else bk.API_VERSION
-
-    def _where(self, ref):
-        if ref.region:
-            return "vault %s (resource group %s) in the secondary region %s" % (
-                self.vault_name, self.vault_resource_group, ref.region)
-        return "vault %s (resource group %s)" % (self.vault_name, self.vault_resource_group)
-
-    def get(self, ref):
-        try:
-            if ref.region:
-                raw = bk.get_crr_job(self.client, self.subscription_id, ref.region, self.vault_id, ref.job_id,
-                                     api_version=self._version(True))
-            else:
-                raw = bk.get_job(self.client, self.vault_id, ref.job_id, api_version=self._version(False))
-        except AzureApiError as e:
-            if e.status_code == 404 and e.error_code in bk.VAULT_NOT_FOUND_CODES:
-                raise bk.api_failure(e, "Vault %s was not found in resource group %s" % (
-                    self.vault_name, self.vault_resource_group))
-            if e.status_code == 404:
-                raise bk.api_failure(e, "Job %s was not found in %s" % (ref.job_id, self._where(ref)))
-            raise bk.api_failure(e, "Failed to read job %s of %s" % (ref.job_id, self._where(ref)))
-        return bk.normalize_job(raw)
-
-    def list(self, secondary, **filters):
-        ref = JobRef(None, self.secondary_region() if secondary else None)
-        try:
-            if secondary:
-                raw = bk.list_crr_jobs(self.client, self.subscription_id, ref.region, self.vault_id,
-                                       api_version=self._version(True), **filters)
-            else:
-                raw = bk.list_jobs(self.client, self.vault_id, api_version=self._version(False), **filters)
-        except AzureApiError as e:
-            if e.status_code == 404 and not secondary:
-                raise bk.api_failure(e, "Vault %s was not found in resource group %s" % (
-                    self.vault_name, self.vault_resource_group))
-            raise bk.api_failure(e, "Failed to list the jobs of %s" % self._where(ref))
-        return [(JobRef(j.get("job_id"), ref.region), j) for j in (bk.normalize_job(r) for r in raw)]
-
-    def cancel(self, ref, timeout, poll):
-        """POST cancel, then follow the cancellation (Location) to its end."""
-        url = "%s/backupJobs/%s/cancel" % (self.vault_id, ref.job_id)
-        try:
-            resp = self.client.post(url, api_version=self._version(False), ok=(200, 202, 204), idempotent=True)
-        except AzureApiError as e:
-            raise bk.api_failure(e, "Failed to cancel job %s of %s" % (ref.job_id, self._where(ref)))
-        urls = _poller.operation_urls(resp)
-        if resp.status_code == 202 and (urls["async_url"] or urls["location_url"]):
-            _poller.poll_operation(self.client, async_url=urls["async_url"], location_url=urls["location_url"],
-                                   timeout=timeout, retry_after=urls["retry_after"], sleep=_sleep, clock=_clock,
-                                   **poll)
 
 
 def resolve_operation(client, url, timeout, poll):
@@ -640,11 +509,10 @@ def resolve_operation(client, url, timeout, poll):
     try:
         result = _poller.poll_operation(client, async_url=url, timeout=timeout, sleep=_sleep, clock=_clock, **poll)
     except AzureApiError as e:
-        raise bk.api_failure(e, "Failed to read operation %s" % redact_url(url))
+        raise e.with_context("Failed to read operation %s" % redact_url(url), show_correlation_id=True)
     except OperationFailedError as e:
-        e._set_msg("The restore operation %s ended %s without starting a job: (%s) %s" % (
+        raise e.reworded("The restore operation %s ended %s without starting a job: (%s) %s" % (
             redact_url(url), e.status, e.error_code or "no error code", e.error_message or "Azure gave no details"))
-        raise
     body = result.body if isinstance(result.body, dict) else {}
     job_id = (body.get("properties") or {}).get("jobId")
     if not job_id:
@@ -653,36 +521,67 @@ def resolve_operation(client, url, timeout, poll):
     return JobRef(job_id, operation_region(url))
 
 
-def wait_for_jobs(reader, state, refs, timeout, interval, backoff, max_interval, wait_timeout=None):
-    """Poll the jobs of ``refs`` still running (one read per job and round) until all have ended.
+# --------------------------------------------------------------------------------------------
+# Reading jobs
 
-    ``state`` (JobRef -> normalized job) holds the current states and is updated in place.
-    ``timeout`` is the time left; ``wait_timeout`` the whole budget the message names.
-    Raises OperationTimeoutError naming the jobs still running.
+
+class VaultJobs(object):
+    """The jobs of one vault in both regions: ``_jobs.PrimaryJobs``, and ``_jobs.SecondaryJobs`` per
+    secondary region (the vault's own found on first need). Azure's errors name the vault and the job.
+
+    It is also the vault reference ``read_vault`` and the not-found refusals take.
     """
-    pending = [r for r in refs if not bk.job_is_terminal(state[r])]
-    if not pending:
-        return 0.0
 
-    def fetch():
-        for ref in list(pending):
-            state[ref] = reader.get(ref)
-            if bk.job_is_terminal(state[ref]):
-                pending.remove(ref)
-        return pending
+    def __init__(self, client, subscription_id, params):
+        self.client = client
+        self.subscription_id = subscription_id
+        self.vault_name = params["vault_name"]
+        self.vault_resource_group = params["vault_resource_group"]
+        self.vault_id = rid.vault_id(subscription_id, self.vault_resource_group, self.vault_name)
+        self.secondary = params["region"] == "secondary"
+        self.api_version = params.get("api_version")
+        self._secondary_region = normalize_region(params.get("secondary_region")) or None
+        self._readers = {}
 
-    result = _poller.wait_until(fetch, lambda p: not p, timeout, interval=interval,
-                                min_interval=min(interval, _poller.DEFAULT_MIN_INTERVAL), max_interval=max_interval,
-                                backoff=backoff, sleep=_sleep, clock=_clock, initial_delay=interval)
-    if not result.done:
-        running = [describe_job(state[r]) for r in pending]
-        budget = wait_timeout if wait_timeout is not None else timeout
-        raise OperationTimeoutError(
-            "Timed out after %ds waiting for %d job(s) still running: %s; they keep running in Azure: run the task "
-            "again to wait longer, or raise wait_timeout" % (budget, len(pending), ", ".join(running)),
-            job_id=", ".join(r.job_id for r in pending),
-            last_status=", ".join(state[r].get("status") or "unknown" for r in pending), elapsed=result.elapsed)
-    return result.elapsed
+    def secondary_region(self):
+        """The option, else the paired region of the vault's region (ARM's locations API)."""
+        if self._secondary_region is None:
+            vault = read_vault(self.client, self)
+            self._secondary_region = _crr.secondary_region_of(self.client, self.subscription_id, vault)
+        return self._secondary_region
+
+    def _version(self, secondary):
+        """The api_version option for the region the module reads, the default for the other one."""
+        if self.api_version and secondary == self.secondary:
+            return self.api_version
+        return api.CRR if secondary else api.BACKUP
+
+    def reader(self, region=None):
+        """The jobs of the vault's region (``region`` None) or of that secondary region."""
+        if region not in self._readers:
+            if region:
+                self._readers[region] = _jobs.SecondaryJobs(self.client, self.subscription_id, region, self.vault_id,
+                                                            api_version=self._version(True))
+            else:
+                self._readers[region] = _jobs.PrimaryJobs(self.client, self.vault_id, api_version=self._version(False))
+        return self._readers[region]
+
+    def get(self, ref):
+        """The normalized job ``ref`` names."""
+        reader = self.reader(ref.region)
+        with _jobs.refusing_job_not_found(reader, ref.job_id):
+            return reader.get(ref.job_id)
+
+    def list(self, secondary, **filters):
+        """[(JobRef, normalized job)] of the jobs matching ``filters`` in the primary or secondary region."""
+        reader = self.reader(self.secondary_region() if secondary else None)
+        try:
+            jobs = reader.list(**filters)
+        except AzureApiError as e:
+            if e.status_code == 404 and not secondary:
+                raise not_found_refusal(e, vault_missing_text(self), "vault_name", self)
+            raise e.with_context("Failed to list the jobs of %s" % reader.where(), show_correlation_id=True)
+        return [(JobRef(j.get("job_id"), reader.region), j) for j in jobs]
 
 
 # --------------------------------------------------------------------------------------------
@@ -692,9 +591,8 @@ def wait_for_jobs(reader, state, refs, timeout, interval, backoff, max_interval,
 class Run(object):
     """One run of the module: what it read, for the result (also on failure)."""
 
-    def __init__(self, module):
-        self.module = module
-        self.params = module.params
+    def __init__(self):
+        self.params = None
         self.refs = []
         self.state = {}
         self.listed = False
@@ -703,14 +601,15 @@ class Run(object):
     def jobs(self):
         return [self.state[r] for r in self.refs if r in self.state]
 
-    def result_extras(self):
+    def extras(self):
+        """What the result carries beside the outcome, also when the task fails."""
         out = dict(jobs=self.jobs())
         if self.secondary_region:
             out["secondary_region"] = self.secondary_region
         return out
 
-    def execute(self):
-        params = self.params
+    def execute(self, module):
+        self.params = params = module.params
         started = _clock()
         poll = _poller.poll_settings(params["wait_timeout"], params["poll_interval"])
         timeout = poll.pop("timeout")
@@ -723,66 +622,50 @@ class Run(object):
         window = None if selected else list_window(params.get("start_time"), params.get("end_time"), _now())
         vm = vm_filter(params)
         secondary = params["region"] == "secondary"
-        if params["cancel"] and secondary:
-            raise ValidationError("cross-region restore jobs (region=secondary) cannot be cancelled", option="cancel")
 
-        client = get_client(params)
-        reader = JobReader(client, require_subscription(client), params["vault_resource_group"], params["vault_name"],
-                           api_version=params.get("api_version"), secondary_region=params.get("secondary_region"),
-                           region=params["region"])
+        vault = VaultJobs(module.client, module.subscription_id, params)
         if selected:
-            self._read_selected(client, reader, secondary, remaining, poll)
+            self._read_selected(vault, secondary, remaining, poll)
             watched = list(self.refs)
         else:
-            self._read_list(reader, secondary, window, vm)
-            watched = [r for r in self.refs if not bk.job_is_terminal(self.state[r])]
+            self._read_list(vault, secondary, window, vm)
+            watched = [r for r in self.refs if not _jobs.job_is_terminal(self.state[r])]
         self.secondary_region = next((r.region for r in self.refs if r.region), None) or \
-            (reader.secondary_region() if secondary else None)
-
-        sent, cancelling = self._cancel(reader, remaining, poll) if params["cancel"] else ([], [])
+            (vault.secondary_region() if secondary else None)
 
         if params["wait_for"] == "completed":
-            refs = [r for r in watched if not (self.module.check_mode and r in sent)]
-            if "interval" in poll:
-                interval, backoff, max_interval = poll["interval"], 1.0, poll["interval"]
-            else:
-                interval, backoff, max_interval = JOB_INTERVAL, _poller.DEFAULT_BACKOFF, _poller.DEFAULT_MAX_INTERVAL
-            wait_for_jobs(reader, self.state, refs, remaining(), interval, backoff, max_interval, wait_timeout=timeout)
-        self._judge([self.state[r] for r in watched if r not in cancelling])
+            self._wait(vault, watched, remaining(), timeout)
+        self._judge(module, [self.state[r] for r in watched])
 
-        result = dict(changed=bool(sent), duration=round(_clock() - started, 1))
-        result.update(self.result_extras())
+        result = dict(changed=False, duration=round(_clock() - started, 1))
+        result.update(self.extras())
         if not self.listed and len(self.refs) == 1:
             result["job"] = self.state[self.refs[0]]
-        if params["cancel"]:
-            result["cancelled_job_ids"] = [r.job_id for r in sent]
         return result
 
-    def _read_selected(self, client, reader, secondary, remaining, poll):
+    def _read_selected(self, vault, secondary, remaining, poll):
         """The jobs named by id or by operation URL, in the order given."""
         params = self.params
         ids = _given([params.get("job_id")] + list(params.get("job_ids") or []))
         urls = _given([params.get("operation_url")] + list(params.get("operation_urls") or []))
         for job_id in ids:
-            self._add(JobRef(job_id, reader.secondary_region() if secondary else None))
+            self._add(JobRef(job_id, vault.secondary_region() if secondary else None))
         for url in urls:
-            ref = resolve_operation(client, url, remaining(), poll)
+            ref = resolve_operation(vault.client, url, remaining(), poll)
             if secondary and not ref.region:
-                ref = JobRef(ref.job_id, reader.secondary_region())
+                ref = JobRef(ref.job_id, vault.secondary_region())
             self._add(ref)
-        if params["cancel"] and any(r.region for r in self.refs):
-            raise ValidationError("cross-region restore jobs cannot be cancelled", option="cancel")
         for ref in self.refs:
-            self.state[ref] = reader.get(ref)
+            self.state[ref] = vault.get(ref)
 
-    def _read_list(self, reader, secondary, window, vm):
+    def _read_list(self, vault, secondary, window, vm):
         """The jobs of the window (Azure's filter, applied again here with the VM filter), newest first."""
         params = self.params
         operation = params.get("operation") or ("CrossRegionRestore" if secondary else "Restore")
         filters = dict(status=params.get("status"), start=window[0], end=window[1])
         if operation != "all":
             filters["operation"] = operation
-        listed = [(r, j) for r, j in reader.list(secondary, **filters)
+        listed = [(r, j) for r, j in vault.list(secondary, **filters)
                   if job_matches_vm(j, *vm) and (not params.get("status") or j.get("status") == params["status"])
                   and (operation == "all" or j.get("operation") == operation)]
         listed.sort(key=lambda rj: rj[1].get("start_time") or "", reverse=True)
@@ -792,28 +675,31 @@ class Run(object):
                 self.state[ref] = job
         self.listed = True
 
-    def _cancel(self, reader, remaining, poll):
-        """Cancel the running jobs: (refs cancelled, or to cancel in check mode; refs being cancelled)."""
-        sent, cancelling = [], []
-        for ref in self.refs:
-            status = self.state[ref].get("status")
-            if status == "InProgress":
-                sent.append(ref)
-                if not self.module.check_mode:
-                    reader.cancel(ref, remaining(), poll)
-                    self.state[ref] = reader.get(ref)
-            if status in bk.JOB_RUNNING:
-                cancelling.append(ref)
-        return sent, cancelling
+    def _wait(self, vault, refs, timeout, wait_timeout):
+        """Poll the jobs of ``refs`` still running (one read per job and round) until all have ended."""
+        jobs = dict((r, self.state[r]) for r in refs)
+        result = _jobs.wait_for_jobs(vault.get, jobs, timeout, poll_interval=self.params["poll_interval"],
+                                     sleep=_sleep, clock=_clock)
+        self.state.update(jobs)
+        if not result.done:
+            pending = [r for r in refs if r in result.last]
+            raise OperationTimeoutError(
+                "Timed out after %ds waiting for %d job(s) still running: %s; they keep running in Azure: run the "
+                "task again to wait longer, or raise wait_timeout"
+                % (wait_timeout, len(pending), ", ".join(_jobs.describe_job(self.state[r]) for r in pending)),
+                job_id=", ".join(r.job_id for r in pending),
+                last_status=", ".join(self.state[r].get("status") or "unknown" for r in pending),
+                elapsed=result.elapsed)
 
-    def _judge(self, jobs):
+    def _judge(self, module, jobs):
         """Warnings for jobs completed with warnings, failure for failed ones (as the options ask)."""
         params = self.params
         if params["wait_for"] == "completed":
             for job in jobs:
                 if job.get("status") == "CompletedWithWarnings":
-                    self.module.warn("Job %s (%s of %s) completed with warnings: %s" % (
-                        job.get("job_id"), job.get("operation"), job.get("entity"), job_errors_text(job)))
+                    module.warn("Job %s (%s of %s) completed with warnings: %s" % (
+                        job.get("job_id"), job.get("operation"), job.get("entity"),
+                        _jobs.errors_text(job, by_title=True)))
         fail_on_failure = params.get("fail_on_job_failure")
         if fail_on_failure is None:
             fail_on_failure = params["wait_for"] == "completed"
@@ -827,21 +713,10 @@ class Run(object):
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=argument_spec(),
-        supports_check_mode=True,
-        mutually_exclusive=[("vm_id", "vm_name"), ("vm_id", "vm_resource_group")]
-        + [(s, f) for s in SELECTORS for f in LIST_FILTERS],
-        required_by=dict(vm_resource_group="vm_name"),
-        required_if=[("cancel", True, SELECTORS, True)],
-    )
-    check_dependencies(module)
-    module.no_log_values.update(secret_values(module.params))
-    run = Run(module)
-    try:
-        module.exit_json(**run.execute())
-    except AzBackupError as e:
-        fail_from_error(module, e, **run.result_extras())
+    run = Run()
+    module = AzBackupModule(argument_spec(), mutually_exclusive=MUTUALLY_EXCLUSIVE,
+                            required_by=dict(vm_resource_group="vm_name"), supports_check_mode=True)
+    module.run(run.execute, fail_extras=run.extras)
 
 
 if __name__ == "__main__":

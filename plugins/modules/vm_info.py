@@ -200,29 +200,21 @@ vms:
           sample: Premium_LRS
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
 from ansible_collections.azbackup.restore.plugins.module_utils import _resource_id as rid
-from ansible_collections.azbackup.restore.plugins.module_utils._common import (
-    azure_argument_spec,
-    check_dependencies,
-    fail_from_error,
-    get_client,
-    require_subscription,
-    secret_values,
-)
-from ansible_collections.azbackup.restore.plugins.module_utils._errors import (
-    AzBackupError,
-    AzureApiError,
-    ValidationError,
+from ansible_collections.azbackup.restore.plugins.module_utils._errors import AzureApiError
+from ansible_collections.azbackup.restore.plugins.module_utils._module import AzBackupModule
+from ansible_collections.azbackup.restore.plugins.module_utils._protected_items import (
+    PROTECTED_ITEM_MUTUALLY_EXCLUSIVE,
+    PROTECTED_ITEM_REQUIRED_ONE_OF,
+    PROTECTED_ITEM_REQUIRED_TOGETHER,
+    parse_vm_id,
 )
 
 NOT_FOUND_CODES = ("ResourceNotFound", "ResourceGroupNotFound", "NotFound")
 
 
 def argument_spec():
-    spec = azure_argument_spec()
-    spec.update(
+    return dict(
         vm_id=dict(type="str"),
         vm_name=dict(type="str"),
         vm_resource_group=dict(type="str"),
@@ -231,7 +223,6 @@ def argument_spec():
         vault_name=dict(type="str"),
         vault_resource_group=dict(type="str"),
     )
-    return spec
 
 
 def _disk(disk):
@@ -273,24 +264,15 @@ def normalize_vm(resource):
 
 def vm_id_from_params(params, subscription_id):
     if params.get("vm_id"):
-        try:
-            parsed = rid.parse_resource_id(params["vm_id"])
-        except ValueError as e:
-            raise ValidationError("vm_id is not a valid virtual machine resource id: %s" % e, option="vm_id")
-        if (parsed.get("namespace") or "").lower() != "microsoft.compute" or \
-                (parsed.get("type") or "").lower() != "virtualmachines" or parsed.get("children"):
-            raise ValidationError("vm_id must be the id of a Microsoft.Compute/virtualMachines resource, got %r"
-                                  % params["vm_id"], option="vm_id")
-        return rid.vm_id(parsed["subscription"], parsed["resource_group"], parsed["name"])
+        return rid.vm_id(*parse_vm_id(params["vm_id"]))
     return rid.vm_id(subscription_id, params["vm_resource_group"], params["vm_name"])
 
 
 def run(module):
     params = module.params
-    client = get_client(params)
-    vm_id = vm_id_from_params(params, require_subscription(client))
+    vm_id = vm_id_from_params(params, module.subscription_id)
     try:
-        resource = client.get(vm_id, api_version=params["api_version"]).body
+        resource = module.client.get(vm_id, api_version=params["api_version"]).body
     except AzureApiError as e:
         if e.status_code == 404 and e.error_code in NOT_FOUND_CODES:
             return dict(changed=False, vms=[])
@@ -299,19 +281,9 @@ def run(module):
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=argument_spec(),
-        supports_check_mode=True,
-        mutually_exclusive=[("vm_id", "vm_name"), ("vm_id", "vm_resource_group")],
-        required_one_of=[("vm_id", "vm_name")],
-        required_together=[("vm_name", "vm_resource_group")],
-    )
-    check_dependencies(module)
-    module.no_log_values.update(secret_values(module.params))
-    try:
-        module.exit_json(**run(module))
-    except AzBackupError as e:
-        fail_from_error(module, e)
+    AzBackupModule(argument_spec(), supports_check_mode=True, mutually_exclusive=PROTECTED_ITEM_MUTUALLY_EXCLUSIVE,
+                   required_one_of=PROTECTED_ITEM_REQUIRED_ONE_OF,
+                   required_together=PROTECTED_ITEM_REQUIRED_TOGETHER).run(run)
 
 
 if __name__ == "__main__":

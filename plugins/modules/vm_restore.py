@@ -33,39 +33,6 @@ description:
 author:
   - azbackup.restore contributors (@azbackup)
 options:
-  vault_name:
-    description:
-      - The Recovery Services vault that protects the VM.
-    type: str
-    required: true
-  vault_resource_group:
-    description:
-      - The resource group of O(vault_name).
-    type: str
-    required: true
-  vm_id:
-    description:
-      - The resource id of the protected (source) VM.
-      - Mutually exclusive with O(vm_name) and O(vm_resource_group).
-    type: str
-  vm_name:
-    description:
-      - The name of the protected (source) VM. Needs O(vm_resource_group).
-    type: str
-  vm_resource_group:
-    description:
-      - The resource group of O(vm_name).
-    type: str
-  container_name:
-    description:
-      - The protection container of the VM in the vault, for items whose names do not follow Azure's
-        usual C(iaasvmcontainer;iaasvmcontainerv2;{resource group};{vm}).
-    type: str
-  protected_item_name:
-    description:
-      - The protected item of the VM in the vault, for items whose names do not follow Azure's usual
-        C(vm;iaasvmcontainerv2;{resource group};{vm}).
-    type: str
   api_version:
     description:
       - The api-version of the Azure Backup (Microsoft.RecoveryServices) requests.
@@ -83,13 +50,6 @@ options:
     type: str
     required: true
     choices: [restore_disks, replace_disks, new_vm]
-  recovery_point_id:
-    description:
-      - The recovery point to restore (its name, a number such as C(26083826328862)), as
-        M(azbackup.restore.recovery_point_info) returns it.
-      - If not set, the newest recovery point that matches O(recovery_point_type), O(tier), O(start_time)
-        and O(end_time).
-    type: str
   select:
     description:
       - Which recovery point to restore when O(recovery_point_id) is not set. V(latest) is the newest one
@@ -97,111 +57,12 @@ options:
     type: str
     default: latest
     choices: [latest]
-  recovery_point_type:
-    description:
-      - Only consider recovery points of this type (for example V(AppConsistent), V(CrashConsistent),
-        V(FileSystemConsistent)), compared without regard to case.
-    type: str
-  tier:
-    description:
-      - Only consider recovery points available in this tier. V(snapshot) is the instant (snapshot) tier,
-        V(vault) the vault-standard tier, V(archive) the archive tier.
-    type: str
-    choices: [snapshot, vault, archive]
-  start_time:
-    description:
-      - Only consider recovery points taken at or after this time (ISO 8601, UTC when no zone is given).
-    type: str
-  end_time:
-    description:
-      - Only consider recovery points taken at or before this time (ISO 8601, UTC when no zone is given).
-    type: str
-  staging_storage_account:
-    description:
-      - The storage account the restore stages its data in (and, for V(restore_disks), writes the VM's
-        configuration and ARM template to), as a resource id, or a name with
-        O(staging_storage_account_resource_group).
-      - It must be in the region of the restore (the vault's region) and must not be zone-redundant
-        (C(*_ZRS), C(*_GZRS)).
-    type: str
-    required: true
-  staging_storage_account_resource_group:
-    description:
-      - The resource group of O(staging_storage_account) when it is a name.
-    type: str
-  target_resource_group:
-    description:
-      - The resource group (name or id) for the restored managed disks (V(restore_disks)) or the new VM
-        (V(new_vm)).
-      - Required for V(new_vm), and for V(restore_disks) of a VM with managed disks unless
-        O(restore_as_unmanaged_disks=true) (without it Azure silently restores unmanaged disks).
-    type: str
-  target_vm_name:
-    description:
-      - The name of the VM to create with V(new_vm). No VM of that name may exist in
-        O(target_resource_group).
-    type: str
-  target_virtual_network:
-    description:
-      - The virtual network (name or id) of the new VM (V(new_vm)).
-    type: str
-  target_virtual_network_resource_group:
-    description:
-      - The resource group of O(target_virtual_network) when it is a name.
-      - If not set, O(target_resource_group).
-    type: str
-  target_subnet:
-    description:
-      - The subnet (name in O(target_virtual_network), or id) of the new VM (V(new_vm)).
-    type: str
   region:
     description:
       - The region to restore to, as Azure spells it in the request (C(region)).
       - If not set, the vault's region. Any other region is refused; M(azbackup.restore.crr_restore) restores
         to the vault's secondary region.
     type: str
-  disk_luns:
-    description:
-      - Restore only the data disks with these LUNs (and the OS disk). Every LUN must be in the recovery
-        point.
-      - Mutually exclusive with O(restore_os_disk_only).
-    type: list
-    elements: int
-  restore_os_disk_only:
-    description:
-      - Restore the OS disk only.
-    type: bool
-    default: false
-  target_zone:
-    description:
-      - The availability zone (V(1), V(2) or V(3)) of the restored disks or VM.
-    type: str
-  disk_encryption_set_id:
-    description:
-      - The resource id of a disk encryption set to encrypt the restored managed disks with
-        (customer-managed keys).
-    type: str
-  restore_as_unmanaged_disks:
-    description:
-      - With V(restore_disks) of a VM with managed disks, restore unmanaged disks (page blobs in the staging
-        storage account) instead of managed disks. O(target_resource_group) must not be set then.
-    type: bool
-    default: false
-  identity:
-    description:
-      - The managed identity the restore uses to reach the staging storage account.
-    type: dict
-    suboptions:
-      type:
-        description:
-          - V(system_assigned) is the vault's system-assigned identity, V(user_assigned) the identity O(identity.id).
-        type: str
-        default: system_assigned
-        choices: [system_assigned, user_assigned]
-      id:
-        description:
-          - The resource id of the user-assigned identity.
-        type: str
   rehydration_priority:
     description:
       - For a recovery point in the archive tier only, the priority of its rehydration. Such a point needs
@@ -213,20 +74,10 @@ options:
       - For a recovery point in the archive tier only, the number of days (10 to 30) the rehydrated point
         is kept.
     type: int
-  extra_properties:
-    description:
-      - Further properties of Azure's C(IaasVMRestoreRequest) to send, with their Azure (camelCase) names,
-        for example C(targetDiskNetworkAccessSettings) or C(securedVMDetails).
-      - Names that are not properties of C(IaasVMRestoreRequest) in the api-version 2024-04-01 swagger, and
-        properties the module's options set, are refused.
-    type: dict
-  force:
-    description:
-      - Start a new restore even when an earlier restore of the same recovery point to the same targets is
-        running or completed.
-    type: bool
-    default: false
 extends_documentation_fragment:
+  - azbackup.restore.protected_item
+  - azbackup.restore.recovery_point
+  - azbackup.restore.restore_target
   - azbackup.restore.azure
   - azbackup.restore.wait
   - azbackup.restore.attributes
@@ -528,137 +379,30 @@ template_blob_uri:
   sample: https://strestorewe.blob.core.windows.net/vm-web-01-1a2b3c/azuredeploy1a2b3c.json
 """
 
-import time
+from ansible_collections.azbackup.restore.plugins.module_utils._module import AzBackupModule
+from ansible_collections.azbackup.restore.plugins.module_utils._restore_flavours import PrimaryRestore, restore
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.azbackup.restore.plugins.module_utils import _backup as bk
-from ansible_collections.azbackup.restore.plugins.module_utils import _restore as rs
-from ansible_collections.azbackup.restore.plugins.module_utils._common import (
-    azure_argument_spec,
-    check_dependencies,
-    fail_from_error,
-    get_client,
-    require_subscription,
-    secret_values,
-    wait_argument_spec,
-)
-from ansible_collections.azbackup.restore.plugins.module_utils._errors import AzBackupError, ValidationError
+GROUPS = ("protected_item", "recovery_point", "restore_target", "wait")
 
 
 def argument_spec():
-    spec = azure_argument_spec()
-    spec.update(wait_argument_spec())
-    spec.update(
-        vault_name=dict(type="str", required=True),
-        vault_resource_group=dict(type="str", required=True),
-        vm_id=dict(type="str"),
-        vm_name=dict(type="str"),
-        vm_resource_group=dict(type="str"),
-        container_name=dict(type="str"),
-        protected_item_name=dict(type="str"),
-        api_version=dict(type="str", default=bk.API_VERSION),
+    """The module's own options (GROUPS add the shared ones)."""
+    return dict(
+        api_version=dict(type="str", default=PrimaryRestore.default_api_version),
         restore_type=dict(type="str", required=True, choices=["restore_disks", "replace_disks", "new_vm"]),
-        recovery_point_id=dict(type="str"),
         select=dict(type="str", default="latest", choices=["latest"]),
-        recovery_point_type=dict(type="str"),
-        tier=dict(type="str", choices=["snapshot", "vault", "archive"]),
-        start_time=dict(type="str"),
-        end_time=dict(type="str"),
-        staging_storage_account=dict(type="str", required=True),
-        staging_storage_account_resource_group=dict(type="str"),
-        target_resource_group=dict(type="str"),
-        target_vm_name=dict(type="str"),
-        target_virtual_network=dict(type="str"),
-        target_virtual_network_resource_group=dict(type="str"),
-        target_subnet=dict(type="str"),
         region=dict(type="str"),
-        disk_luns=dict(type="list", elements="int"),
-        restore_os_disk_only=dict(type="bool", default=False),
-        target_zone=dict(type="str"),
-        disk_encryption_set_id=dict(type="str"),
-        restore_as_unmanaged_disks=dict(type="bool", default=False),
-        identity=dict(type="dict", options=dict(
-            type=dict(type="str", default="system_assigned", choices=["system_assigned", "user_assigned"]),
-            id=dict(type="str"),
-        )),
         rehydration_priority=dict(type="str", choices=["Standard", "High"]),
         rehydration_duration=dict(type="int"),
-        extra_properties=dict(type="dict"),
-        force=dict(type="bool", default=False),
     )
-    return spec
 
 
-MUTUALLY_EXCLUSIVE = [
-    ("vm_id", "vm_name"), ("vm_id", "vm_resource_group"),
-    ("recovery_point_id", "start_time"), ("recovery_point_id", "end_time"),
-    ("recovery_point_id", "recovery_point_type"), ("recovery_point_id", "tier"),
-]
-
-
-def restore(client, params, check_mode=False, sleep=time.sleep, clock=time.monotonic):
-    """Run the restore; returns the module result (``warnings`` included as a list)."""
-    subscription_id = require_subscription(client)
-    item = bk.protected_item_ref(params, subscription_id)
-    restore_type = params["restore_type"]
-    rs.check_options(params, restore_type)
-    api_version = params.get("api_version") or bk.API_VERSION
-
-    vault = rs.read_vault(client, item)
-    region = params.get("region") or vault.get("location")
-    raw_point = rs.resolve_recovery_point(client, item, params, api_version=api_version)
-    point = bk.normalize_recovery_point(raw_point)
-    targets = rs.resolve_targets(params, subscription_id, region)
-    request = rs.build_request(params, restore_type, point, item, targets)
-    call = rs.RestoreCall(
-        url=item.recovery_point_path(point["name"]) + "/restore", body={"properties": request},
-        api_version=api_version, criteria=rs.match_criteria(item, restore_type, point, targets),
-        since=point.get("time"),
-        description="restore %s (%s) from recovery point %s" % (item.item, restore_type, point["name"]))
-
-    def preflight():
-        if rs.normalize_region(region) != rs.normalize_region(vault.get("location")):
-            raise ValidationError("region %s is not the region of vault %s (%s): a restore in the primary region "
-                                  "restores to the vault's region; use azbackup.restore.crr_restore for the "
-                                  "secondary region" % (region, item.vault_name, vault.get("location")),
-                                  option="region")
-        rs.check_point(point, params, restore_type)
-        rs.check_resources(rs.ResourceCache(client), targets, restore_type, item.vm_id)
-        rs.validate_with_azure(client, item.vault_id, raw_point.get("id") or item.recovery_point_path(point["name"]),
-                               request, api_version=api_version)
-
-    runner = rs.RestoreRunner(client, rs.PrimaryJobs(client, item.vault_id, api_version), sleep=sleep, clock=clock)
-    result = dict(request=call.body, recovery_point=point)
-    try:
-        outcome = runner.run(call, force=params.get("force"), wait=params.get("wait") or "operation",
-                             wait_timeout=params.get("wait_timeout"), poll_interval=params.get("poll_interval"),
-                             check_mode=check_mode, preflight=preflight)
-    except AzBackupError as e:
-        e.partial_result = result
-        raise
-    result.update(changed=outcome.changed, attached=outcome.attached, job_id=outcome.job_id, job=outcome.job,
-                  operation_url=outcome.operation_url, warnings=list(outcome.warnings))
-    if restore_type == "restore_disks" and outcome.job:
-        result.update(rs.restore_outputs(outcome.job))
-    return result
+def run(module):
+    return restore(PrimaryRestore(module.client, module.params, module.subscription_id), check_mode=module.check_mode)
 
 
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True,
-                           mutually_exclusive=MUTUALLY_EXCLUSIVE,
-                           required_together=[("vm_name", "vm_resource_group")],
-                           required_one_of=[("vm_id", "vm_name")])
-    check_dependencies(module)
-    module.no_log_values.update(secret_values(module.params))
-    try:
-        client = get_client(module.params)
-        result = restore(client, module.params, check_mode=module.check_mode)
-    except AzBackupError as e:
-        fail_from_error(module, e, **rs.failure_extras(e))
-    for warning in result.pop("warnings", []):
-        module.warn(warning)
-    module.exit_json(**result)
+    AzBackupModule(argument_spec(), groups=GROUPS, supports_check_mode=True).run(run)
 
 
 if __name__ == "__main__":

@@ -14,9 +14,12 @@ import pytest
 
 from playbook import run_playbook
 
-from ansible_collections.azbackup.restore.plugins.module_utils import _backup as bk
+from ansible_collections.azbackup.restore.plugins.module_utils import _api_versions as api_versions
+from ansible_collections.azbackup.restore.plugins.module_utils import _crr
 from ansible_collections.azbackup.restore.plugins.module_utils import _resource_id as rid
 from ansible_collections.azbackup.restore.plugins.module_utils._common import get_client
+from ansible_collections.azbackup.restore.plugins.module_utils._protected_items import protected_item_ref
+from ansible_collections.azbackup.restore.plugins.module_utils._recovery_points import RecoveryPoints
 
 VAULT = dict(vault_name="rsv-prod", vault_resource_group="rg-vault")
 
@@ -43,43 +46,47 @@ def api(emu, emu_env, monkeypatch):
 
 
 def item_of(api, vm):
-    return bk.protected_item_ref(dict(VAULT, vm_name=vm, vm_resource_group="rg-prod"), api.subscription_id)
+    return protected_item_ref(dict(VAULT, vm_name=vm, vm_resource_group="rg-prod"), api.subscription_id)
+
+
+def restore_disks_request(item, point, region, resource_group, storage_account):
+    """A restore-disks IaasVMRestoreRequest of ``point`` into that storage account and resource group."""
+    sub = item.subscription_id
+    return {"objectType": "IaasVMRestoreRequest", "recoveryPointId": point, "recoveryType": "RestoreDisks",
+            "sourceResourceId": item.vm_id,
+            "storageAccountId": rid.storage_account_id(sub, resource_group, storage_account),
+            "targetResourceGroupId": rid.resource_group_id(sub, resource_group), "region": region,
+            "createNewCloudService": True, "originalStorageAccountOption": False,
+            "encryptionDetails": {"encryptionEnabled": False}}
+
+
+def started(api, resp):
+    """(operation URL, job id) of a restore Azure accepted."""
+    op_url = resp.header("Azure-AsyncOperation")
+    status = api.get(op_url).body
+    assert status["status"] == "Succeeded", status
+    return op_url, status["properties"]["jobId"]
 
 
 def start_restore(api, vm):
     """A restore-disks of the newest point of ``vm``, sent straight to the API: (operation URL, job id)."""
     item = item_of(api, vm)
-    point = bk.select_recovery_points([bk.normalize_recovery_point(p) for p in bk.list_recovery_points(api, item)],
-                                      latest=True)[0]
-    sub = api.subscription_id
-    body = {"properties": bk.build_restore_request(
-        "restore_disks", point["name"], item.vm_id, "westeurope", rid.storage_account_id(sub, "rg-restore", "strestorewe"),
-        target_resource_group_id=rid.resource_group_id(sub, "rg-restore"))}
-    resp = api.post(item.recovery_point_path(point["name"]) + "/restore", api_version=bk.API_VERSION, json=body,
-                    ok=(202,))
-    op_url = resp.header("Azure-AsyncOperation")
-    status = api.get(op_url).body
-    assert status["status"] == "Succeeded", status
-    return op_url, status["properties"]["jobId"]
+    point = RecoveryPoints(api, item).choose({})["name"]
+    body = {"properties": restore_disks_request(item, point, "westeurope", "rg-restore", "strestorewe")}
+    return started(api, api.post(item.recovery_point_path(point) + "/restore", api_version=api_versions.BACKUP,
+                                 json=body, ok=(202,)))
 
 
 def start_crr_restore(api, vm):
     """A cross-region restore-disks of the newest replicated point, straight to the API: (operation URL, job id)."""
     item = item_of(api, vm)
     sub = api.subscription_id
-    points = bk.find_recovery_points(api, item, latest=True, secondary=True)
-    aad = bk.get_aad_properties(api, sub, "northeurope")
-    details = bk.get_crr_access_token(api, item, points[0]["name"], {"properties": aad["properties"]})["properties"]
-    request = bk.build_restore_request(
-        "restore_disks", points[0]["name"], item.vm_id, "northeurope", rid.storage_account_id(sub, "rg-dr", "strestorene"),
-        target_resource_group_id=rid.resource_group_id(sub, "rg-dr"))
-    resp = api.post(bk.crr_location_path(sub, "northeurope") + "/backupCrossRegionRestore",
-                    api_version=bk.CRR_API_VERSION,
-                    json={"crossRegionRestoreAccessDetails": details, "restoreRequest": request}, ok=(202,))
-    op_url = resp.header("Azure-AsyncOperation")
-    status = api.get(op_url).body
-    assert status["status"] == "Succeeded", status
-    return op_url, status["properties"]["jobId"]
+    point = RecoveryPoints(api, item, secondary=True, region="northeurope").choose({})["name"]
+    aad = _crr.get_aad_properties(api, sub, "northeurope")
+    details = _crr.request_access_token(api, item, point, {"properties": aad["properties"]})
+    request = restore_disks_request(item, point, "northeurope", "rg-dr", "strestorene")
+    return started(api, api.post(rid.location_path(sub, "northeurope") + "/backupCrossRegionRestore",
+                                 api_version=api_versions.CRR, json=_crr.crr_body(details, request), ok=(202,)))
 
 
 def job_state(emu):
@@ -138,8 +145,8 @@ def test_list_get_filter_and_wait_for_a_fan_out(emu, emu_env, api):
     assert [e for e in log if e["method"] not in ("GET",) and e["kind"] != "aad"] == []
 
 
-def test_timeout_failure_and_cancel(emu, emu_env, api):
-    emu.control.update_settings(job_durations={"RestoreDisks": 600}, cancel_duration_seconds=1)
+def test_timeout_and_failure(emu, emu_env, api):
+    emu.control.update_settings(job_durations={"RestoreDisks": 600})
     long_job = start_restore(api, "vm-app-004")[1]
     bad_job = start_restore(api, "vm-app-005")[1]
     emu.control.finish_job(bad_job, "Failed")
@@ -148,9 +155,7 @@ def test_timeout_failure_and_cancel(emu, emu_env, api):
     result = run_playbook([
         task("timeout", ignore_errors=True, job_id=long_job, wait_for="completed", wait_timeout=2, poll_interval=1),
         task("failed", ignore_errors=True, job_id=bad_job, wait_for="completed"),
-        task("cancel check", check_mode=True, job_id=long_job, cancel=True),
-        task("cancel", job_id=long_job, cancel=True, wait_for="completed", poll_interval=1, wait_timeout=60),
-        task("cancel again", job_id=long_job, cancel=True),
+        task("check mode", check_mode=True, job_id=long_job),
     ], emu_env)
     assert result.rc == 0 and result.stats["localhost"]["ignored"] == 2, result
 
@@ -161,23 +166,14 @@ def test_timeout_failure_and_cancel(emu, emu_env, api):
     bad = result.task("failed")
     assert failed(bad) and "job %s (Restore of vm-app-005) ended Failed" % bad_job in bad["msg"]
     assert "Restore failed because of an internal error" in bad["msg"] and bad["error_code"] == "130002"
-    check = result.task("cancel check")
-    assert check["changed"] is True and check["cancelled_job_ids"] == [long_job]
-    assert check["job"]["status"] == "InProgress"
-    cancel = result.task("cancel")
-    assert cancel["changed"] is True and cancel["job"]["status"] == "Cancelled"
-    again = result.task("cancel again")
-    assert again["changed"] is False and again["cancelled_job_ids"] == []
+    check = result.task("check mode")
+    assert check["changed"] is False and check["job"]["status"] == "InProgress"
 
-    # The oracle: one cancellation reached Azure (none from check mode, none for the ended job) and
-    # the job is cancelled there.
+    # The oracle: the module only read (no cancellation, no write of any kind); the jobs are as they were.
     log = emu.control.requests()
-    cancels = [e for e in log if e["method"] == "POST" and e["path"].lower().endswith("/cancel")]
-    assert len(cancels) == 1 and cancels[0]["path"].endswith("/backupJobs/%s/cancel" % long_job)
-    assert cancels[0]["status"] == 202
-    assert [e for e in log if "/operationresults/" in e["path"].lower()][-1]["status"] in (200, 204)
+    assert [e for e in log if e["method"] not in ("GET",) and e["kind"] != "aad"] == []
     state = job_state(emu)
-    assert state[long_job]["status"] == "Cancelled" and state[bad_job]["status"] == "Failed"
+    assert state[long_job]["status"] == "InProgress" and state[bad_job]["status"] == "Failed"
 
 
 def test_cross_region_restore_jobs(emu, emu_env, api):

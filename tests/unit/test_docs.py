@@ -211,3 +211,43 @@ def test_relative_links_resolve(path, target):
     assert os.path.exists(dest), "%s links to %s, which does not exist" % (os.path.relpath(path, REPO), target)
     if anchor and dest.endswith(".md"):
         assert anchor in _anchors(dest), "%s has no heading for #%s" % (os.path.relpath(dest, REPO), anchor)
+
+
+# Each doc fragment of an option group and the argument spec it documents (the two must not drift).
+FRAGMENT_ARGSPECS = [
+    ("azure", "_common", "azure_argument_spec()"),
+    ("wait", "_common", "wait_argument_spec()"),
+    ("protected_item", "_protected_items", "PROTECTED_ITEM_ARGSPEC"),
+    ("recovery_point", "_recovery_points", "RECOVERY_POINT_ARGSPEC"),
+    ("restore_target", "_restore_request", "RESTORE_ARGSPEC"),
+]
+
+
+@pytest.mark.parametrize("fragment, module_util, spec", FRAGMENT_ARGSPECS)
+def test_fragment_matches_its_argspec(fragment, module_util, spec):
+    import importlib
+
+    mu = importlib.import_module("ansible_collections.azbackup.restore.plugins.module_utils." + module_util)
+    spec = eval(spec, vars(mu))  # a constant or a function call named above
+    options = _fragment_options(PREFIX + fragment)
+    assert set(options) == set(spec)
+    for name, doc in options.items():
+        arg = spec[name]
+        assert doc.get("type", "str") == arg.get("type", "str"), name
+        assert doc.get("default") == arg.get("default"), name
+        assert doc.get("choices") == arg.get("choices"), name
+        assert bool(doc.get("required")) == bool(arg.get("required")), name
+        assert doc.get("elements") == arg.get("elements"), name
+        assert doc.get("description"), name
+        if arg.get("options"):
+            for sub, sub_arg in arg["options"].items():
+                sub_doc = (doc.get("suboptions") or {}).get(sub) or {}
+                assert sub_doc.get("type", "str") == sub_arg.get("type", "str"), (name, sub)
+                assert sub_doc.get("default") == sub_arg.get("default"), (name, sub)
+                assert sub_doc.get("choices") == sub_arg.get("choices"), (name, sub)
+
+
+def test_every_option_group_has_its_fragment():
+    from ansible_collections.azbackup.restore.plugins.module_utils._module import GROUPS
+
+    assert set(GROUPS) <= set(f for f, dummy, dummy2 in FRAGMENT_ARGSPECS)

@@ -20,16 +20,6 @@ ARM_BODY = {"error": {"code": "UserErrorStorageAccountIsZRS", "message": "The st
                       "details": [{"code": "Inner", "message": "inner message"}],
                       "additionalInfo": [{"type": "PolicyViolation", "info": {"policy": "p1"}}]}}
 HEADERS = {"x-ms-request-id": "req-1", "X-MS-Correlation-Request-Id": "corr-1"}
-_errors_mod = e
-
-
-@pytest.fixture(autouse=True)
-def forget_secrets():
-    """Secrets registered by a test must not leak into the next one."""
-    saved = set(_errors_mod._SECRETS)
-    yield
-    _errors_mod._SECRETS.clear()
-    _errors_mod._SECRETS.update(saved)
 
 
 class TestParseErrorBody:

@@ -18,16 +18,11 @@ import responses
 
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.azbackup.restore.plugins.module_utils import _errors
-from ansible_collections.azbackup.restore.plugins.module_utils._arm_client import ArmClient
-from ansible_collections.azbackup.restore.plugins.module_utils._errors import AzBackupError
+from ansible_collections.azbackup.restore.plugins.module_utils import _common, _crr, _errors
+from ansible_collections.azbackup.restore.plugins.module_utils._errors import AzBackupError, ValidationError
 from ansible_collections.azbackup.restore.plugins.modules import crr_access_token as mod
+from ansible_collections.azbackup.restore.tests.unit.plugins.conftest import ARM, ITEM, SUB, VAULT, make_client
 
-ARM = "https://management.azure.com"
-SUB = "9a8b7c6d-0000-4000-8000-000000000003"
-VAULT = "/subscriptions/%s/resourceGroups/rg-vault/providers/Microsoft.RecoveryServices/vaults/rsv-prod" % SUB
-ITEM = (VAULT + "/backupFabrics/Azure/protectionContainers/iaasvmcontainer%3Biaasvmcontainerv2%3Brg-prod%3Bvm-web-01"
-        "/protectedItems/vm%3Biaasvmcontainerv2%3Brg-prod%3Bvm-web-01")
 RPS = ARM + ITEM + "/recoveryPoints"
 LOC = ARM + "/subscriptions/%s/providers/Microsoft.RecoveryServices/locations" % SUB
 BASE = dict(vault_name="rsv-prod", vault_resource_group="rg-vault", vm_name="vm-web-01", vm_resource_group="rg-prod")
@@ -42,18 +37,6 @@ def b64(data):
 TOKEN = "%s.%s.%s" % (b64({"alg": "RS256", "typ": "JWT"}), b64({"exp": EXP, "aud": "crr"}), "c2lnbmF0dXJl")
 AAD = {"id": "aad", "name": "aad", "properties": {"tenantId": "t-1", "audience": "https://RecoveryServices/IaasCoord/aadmgmt/sdc",
                                                   "servicePrincipalObjectId": "sp-1"}}
-
-
-class Tokens(object):
-    def token(self):
-        return "test-bearer"
-
-    def invalidate(self):
-        pass
-
-
-def make_client():
-    return ArmClient(ARM, Tokens(), sleep=lambda s: None, subscription_id=SUB)
 
 
 def vault(location="swedencentral", crr="Enabled", redundancy=True):
@@ -116,7 +99,7 @@ def run(args, capsys, check_mode=False):
     args = dict(args)
     if check_mode:
         args["_ansible_check_mode"] = True
-    with patch_module_args(args), mock.patch.object(mod, "get_client", return_value=make_client()) as gc:
+    with patch_module_args(args), mock.patch.object(_common, "get_client", return_value=make_client()) as gc:
         with pytest.raises(SystemExit) as exc:
             mod.main()
     out = json.loads(capsys.readouterr().out)
@@ -157,18 +140,33 @@ def test_happy_path_with_an_unusual_pair(rsps, capsys):
     assert q(post)["api-version"] == ["2023-01-15"]
 
 
-def test_token_is_added_to_no_log_values_and_redaction():
-    """While the module works, the token is a no_log value and a secret of every error message."""
-    module = mock.Mock()
-    module.params = dict(mod.argument_spec().fromkeys(mod.argument_spec()), **BASE)
-    module.params.update(select="latest", api_version="2023-01-15")
-    module.no_log_values = set()
+class FakeModule(object):
+    """What run() uses of an AzBackupModule, recording the values it hides and shows."""
+
+    def __init__(self, params):
+        self.params = params
+        self.client = make_client()
+        self.subscription_id = SUB
+        self.check_mode = False
+        self.hidden, self.shown = [], []
+
+    def hide(self, *values):
+        self.hidden.extend(values)
+
+    def show(self, value):
+        self.shown.append(value)
+
+
+def test_token_is_a_secret_and_leaves_no_log_values_only_for_the_result():
+    """While the module works, the token is a secret of every error message; run() lets it reach the result."""
+    params = dict.fromkeys(mod.argument_spec())
+    params.update(BASE, select="latest", api_version="2023-01-15", start_time=None, end_time=None)
+    module = FakeModule(params)
+    token = "opaque-token-%s" % id(module)
     with responses.RequestsMock(assert_all_requests_are_fired=False) as r:
-        token = "opaque-token-%s" % id(module)
         happy(r, token=token)
-        with mock.patch.object(mod, "get_client", return_value=make_client()):
-            secret, result = mod.run(module)
-    assert secret == token and token in module.no_log_values
+        result = mod.run(module)
+    assert module.shown == [token]
     assert result["access_details"]["accessTokenString"] == token
     assert token not in AzBackupError("something went wrong with %s" % token).msg
     assert _errors.REDACTED in AzBackupError("x %s" % token).msg
@@ -180,7 +178,7 @@ def test_token_masked_in_a_failure_after_it_arrived(rsps, capsys):
     def boom(token, now):
         raise AzBackupError("could not read the expiry of %s" % token)
 
-    with mock.patch.object(mod, "token_expiry", boom):
+    with mock.patch.object(_crr, "token_expiry", boom):
         out = run(BASE, capsys)
     assert out["_rc"] == 1
     assert TOKEN not in json.dumps(out)
@@ -194,8 +192,9 @@ def test_token_masked_by_ansible_no_log_values_too(rsps, capsys):
         # A message that bypasses the collection's own redaction: Ansible's no_log_values still mask it.
         raise AzBackupError("x")
 
-    with mock.patch.object(mod, "token_expiry", boom), \
-            mock.patch.object(mod, "fail_from_error", lambda module, err: module.fail_json(msg="leak " + TOKEN)):
+    with mock.patch.object(_crr, "token_expiry", boom), \
+            mock.patch.object(_common, "fail_from_error",
+                              lambda module, err, **kw: module.fail_json(msg="leak " + TOKEN)):
         out = run(BASE, capsys)
     assert out["_rc"] == 1 and TOKEN not in json.dumps(out)
 
@@ -314,15 +313,15 @@ def test_missing_token_in_answer(rsps, capsys):
 
 
 def test_token_expiry():
-    assert mod.token_expiry(TOKEN, NOW) == datetime.datetime(2026, 11, 11, 12, tzinfo=datetime.timezone.utc)
-    assert mod.token_expiry("not-a-jwt", NOW) == NOW + datetime.timedelta(hours=23)
-    assert mod.token_expiry("a.%s.c" % b64({"exp": "soon"}), NOW) == NOW + datetime.timedelta(hours=23)
-    assert mod.token_expiry("a.!!!.c", NOW) == NOW + datetime.timedelta(hours=23)
+    assert _crr.token_expiry(TOKEN, NOW) == datetime.datetime(2026, 11, 11, 12, tzinfo=datetime.timezone.utc)
+    assert _crr.token_expiry("not-a-jwt", NOW) == NOW + datetime.timedelta(hours=23)
+    assert _crr.token_expiry("a.%s.c" % b64({"exp": "soon"}), NOW) == NOW + datetime.timedelta(hours=23)
+    assert _crr.token_expiry("a.!!!.c", NOW) == NOW + datetime.timedelta(hours=23)
 
 
 def test_aad_body():
-    assert mod.aad_body(AAD) is AAD
-    assert mod.aad_body({"tenantId": "t"}) == {"properties": {"tenantId": "t"}}
-    with pytest.raises(mod.ValidationError):
-        mod.aad_body({})
-    assert mod.token_request_body(dict(AAD, location="x")) == {"properties": AAD["properties"], "location": "x"}
+    assert _crr.aad_body(AAD) is AAD
+    assert _crr.aad_body({"tenantId": "t"}) == {"properties": {"tenantId": "t"}}
+    with pytest.raises(ValidationError):
+        _crr.aad_body({})
+    assert _crr.token_request_body(dict(AAD, location="x")) == {"properties": AAD["properties"], "location": "x"}

@@ -16,19 +16,25 @@ import responses
 
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.azbackup.restore.plugins.module_utils import _restore as rs
-from ansible_collections.azbackup.restore.plugins.module_utils._arm_client import ArmClient
-from ansible_collections.azbackup.restore.plugins.module_utils._errors import AzureApiError, ValidationError
-from ansible_collections.azbackup.restore.plugins.module_utils._retry import RetryPolicy
+from ansible_collections.azbackup.restore.plugins.module_utils import _common, _module, _restore_flavours
+from ansible_collections.azbackup.restore.plugins.module_utils._crr import MASKED
+from ansible_collections.azbackup.restore.plugins.module_utils._errors import (
+    AzureApiError,
+    RestoreFailedError,
+    ValidationError,
+)
+from ansible_collections.azbackup.restore.plugins.module_utils._restore_flavours import CrossRegionRestore, restore
 from ansible_collections.azbackup.restore.plugins.modules import crr_restore
+from ansible_collections.azbackup.restore.tests.unit.plugins.conftest import (
+    ARM,
+    ITEM,
+    RGS,
+    SUB,
+    VAULT,
+    Clock,
+    make_client,
+)
 
-ARM = "https://management.azure.com"
-SUB = "9a8b7c6d-0000-4000-8000-000000000003"
-RGS = "/subscriptions/%s/resourceGroups" % SUB
-VAULT = RGS + "/rg-vault/providers/Microsoft.RecoveryServices/vaults/rsv-prod"
-ITEM = (VAULT + "/backupFabrics/Azure/protectionContainers/iaasvmcontainer%3Biaasvmcontainerv2%3Brg-prod%3Bvm-web-01"
-        "/protectedItems/vm%3Biaasvmcontainerv2%3Brg-prod%3Bvm-web-01")
-VM = RGS + "/rg-prod/providers/Microsoft.Compute/virtualMachines/vm-web-01"
 SA_NE = RGS + "/rg-dr/providers/Microsoft.Storage/storageAccounts/strestorene"
 SA_WE = RGS + "/rg-restore/providers/Microsoft.Storage/storageAccounts/strestorewe"
 L2 = "/subscriptions/%s/providers/Microsoft.RecoveryServices/locations/northeurope" % SUB
@@ -38,25 +44,6 @@ def jwt(exp, rp="200"):
     def enc(d):
         return base64.urlsafe_b64encode(json.dumps(d).encode()).decode().rstrip("=")
     return "%s.%s.sig-%s" % (enc({"alg": "HS256"}), enc({"exp": exp, "r": rp}), rp)
-
-
-class Tokens(object):
-    def token(self):
-        return "arm-token"
-
-    def invalidate(self):
-        pass
-
-
-class Clock(object):
-    def __init__(self):
-        self.now = 0.0
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, s):
-        self.now += s
 
 
 def rp_doc(name, time_, replicated=True, archived=False):
@@ -103,7 +90,8 @@ class FakeAzure(object):
             return 200, {}, json.dumps({"value": [
                 {"name": "westeurope", "metadata": {"pairedRegion": [{"name": "northeurope"}]}},
                 {"name": "northeurope", "metadata": {"pairedRegion": [{"name": "westeurope"}]}}]})
-        if low.endswith("/recoverypoints"):
+        if low.endswith("/recoverypoints/"):
+            # RecoveryPointsCrr_List spells the list URL with a trailing slash
             assert "api-version=2023-01-15" in request.url
             return 200, {}, json.dumps({"value": self.secondary_points})
         if "/recoverypoints/" in low and not low.endswith("/accesstoken"):
@@ -169,7 +157,7 @@ def azure():
 
 
 def client():
-    return ArmClient(ARM, Tokens(), retry=RetryPolicy(max_attempts=1), sleep=lambda s: None, subscription_id=SUB)
+    return make_client(max_attempts=1)
 
 
 def params(**kw):
@@ -184,7 +172,12 @@ def params(**kw):
 
 def run(p, check_mode=False, secrets=None):
     clock = Clock()
-    return crr_restore.restore(client(), p, check_mode=check_mode, sleep=clock.sleep, clock=clock, secrets=secrets)
+    flavour = CrossRegionRestore(client(), p, SUB)
+    try:
+        return restore(flavour, check_mode=check_mode, sleep=clock.sleep, clock=clock)
+    finally:
+        if secrets is not None:
+            secrets.update(flavour.secrets)
 
 
 class TestFlow:
@@ -206,7 +199,7 @@ class TestFlow:
         assert result["operation_url"].endswith("&t=1&c=abc&s=x%2By&h=sig")
         assert azure.tokens_issued[0] in secrets
         assert azure.tokens_issued[0] not in json.dumps(result)
-        assert result["request"]["crossRegionRestoreAccessDetails"]["accessTokenString"] == rs.MASKED
+        assert result["request"]["crossRegionRestoreAccessDetails"]["accessTokenString"] == MASKED
 
     def test_uses_given_token(self, azure):
         given = {"objectType": "WorkloadCrrAccessToken", "accessTokenString": jwt(time.time() + 3600),
@@ -262,7 +255,7 @@ class TestIdempotencyAndCheckMode:
     def test_check_mode(self, azure):
         result = run(params(), check_mode=True)
         assert result["changed"] is True and not azure.posts("/backupCrossRegionRestore")
-        assert result["request"]["crossRegionRestoreAccessDetails"]["accessTokenString"] == rs.MASKED
+        assert result["request"]["crossRegionRestoreAccessDetails"]["accessTokenString"] == MASKED
 
     def test_wait_job(self, azure):
         azure.job_status = "Completed"
@@ -273,9 +266,11 @@ class TestIdempotencyAndCheckMode:
 
 class TestPreflight:
     def refused(self, azure, p, option, text):
-        with pytest.raises(ValidationError) as e:
+        with pytest.raises((ValidationError, RestoreFailedError)) as e:
             run(p)
-        assert e.value.option == option, e.value.msg
+        cause = e.value.cause if isinstance(e.value, RestoreFailedError) else e.value
+        assert isinstance(cause, ValidationError) and cause.option == option, e.value.msg
+        assert e.value.to_fail_kwargs()["option"] == option
         assert text in e.value.msg
         assert not azure.posts("/backupCrossRegionRestore")
         return e.value
@@ -326,10 +321,10 @@ class TestMain:
         def fail_json(self, **kw):
             seen["no_log_values"] = set(self.no_log_values)
             raise FailJson(kw)
-        monkeypatch.setattr(crr_restore.AnsibleModule, "exit_json", exit_json)
-        monkeypatch.setattr(crr_restore.AnsibleModule, "fail_json", fail_json)
-        monkeypatch.setattr(crr_restore, "get_client", lambda p: client())
-        monkeypatch.setattr(rs.time, "sleep", lambda s: None)
+        monkeypatch.setattr(_module.AnsibleModule, "exit_json", exit_json)
+        monkeypatch.setattr(_module.AnsibleModule, "fail_json", fail_json)
+        monkeypatch.setattr(_common, "get_client", lambda p: client())
+        monkeypatch.setattr(_restore_flavours.time, "sleep", lambda s: None)
         with patch_module_args(args):
             with pytest.raises((ExitJson, FailJson)) as e:
                 crr_restore.main()
@@ -391,6 +386,7 @@ def test_refusal_other_than_token_is_not_retried(azure):
             return 400, {}, json.dumps({"error": {"code": "UserErrorX", "message": "no"}})
         return orig(request)
     azure.handle = refuse
-    with pytest.raises(AzureApiError):
+    with pytest.raises(RestoreFailedError) as e:
         run(params())
+    assert isinstance(e.value.cause, AzureApiError) and e.value.cause.error_code == "UserErrorX"
     assert len(azure.posts("/backupCrossRegionRestore")) == 1

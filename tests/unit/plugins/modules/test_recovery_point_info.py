@@ -17,29 +17,13 @@ import responses
 
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.azbackup.restore.plugins.module_utils._arm_client import ArmClient
+from ansible_collections.azbackup.restore.plugins.module_utils import _common
 from ansible_collections.azbackup.restore.plugins.modules import recovery_point_info as mod
+from ansible_collections.azbackup.restore.tests.unit.plugins.conftest import ARM, ITEM, SUB, VAULT, make_client
 
-ARM = "https://management.azure.com"
-SUB = "9a8b7c6d-0000-4000-8000-000000000003"
-VAULT = "/subscriptions/%s/resourceGroups/rg-vault/providers/Microsoft.RecoveryServices/vaults/rsv-prod" % SUB
-ITEM = (VAULT + "/backupFabrics/Azure/protectionContainers/iaasvmcontainer%3Biaasvmcontainerv2%3Brg-prod%3Bvm-web-01"
-        "/protectedItems/vm%3Biaasvmcontainerv2%3Brg-prod%3Bvm-web-01")
 RPS = ARM + ITEM + "/recoveryPoints"
 BASE_ARGS = dict(vault_name="rsv-prod", vault_resource_group="rg-vault", vm_name="vm-web-01",
                  vm_resource_group="rg-prod")
-
-
-class Tokens(object):
-    def token(self):
-        return "test-bearer"
-
-    def invalidate(self):
-        pass
-
-
-def make_client():
-    return ArmClient(ARM, Tokens(), sleep=lambda s: None, subscription_id=SUB)
 
 
 def rp(name, when, kind="AppConsistent", tiers=(("HardenedRP", "Valid"),), luns=(0, 1), extra=None):
@@ -70,7 +54,7 @@ def run(args, client=None, check_mode=False, capsys=None):
     if check_mode:
         args["_ansible_check_mode"] = True
     client = client or make_client()
-    with patch_module_args(args), mock.patch.object(mod, "get_client", return_value=client) as gc:
+    with patch_module_args(args), mock.patch.object(_common, "get_client", return_value=client) as gc:
         with pytest.raises(SystemExit) as exc:
             mod.main()
     out = json.loads(capsys.readouterr().out)
@@ -264,7 +248,10 @@ def test_point_unknown_in_both_regions(rsps, capsys):
     rsps.add(responses.GET, RPS + "/999", **not_found("BMSUserErrorObjectNotFound", "nope"))
     out = run(dict(BASE_ARGS, recovery_point_id="999", region="secondary"), capsys=capsys)
     assert out["_rc"] == 1
-    assert "was not found in the secondary region" in out["msg"] and "replicated" not in out["msg"]
+    assert out["option"] == "recovery_point_id"
+    assert "recovery point 999 of VM vm-web-01 (resource group rg-prod)" in out["msg"]
+    assert "does not exist in the secondary region" in out["msg"]
+    assert "not replicated to the secondary region yet" not in out["msg"]
 
 
 def test_server_error_is_reported_with_context(rsps, capsys):
@@ -272,7 +259,8 @@ def test_server_error_is_reported_with_context(rsps, capsys):
              json={"error": {"code": "AuthorizationFailed", "message": "no read access"}})
     out = run(BASE_ARGS, capsys=capsys)
     assert out["_rc"] == 1 and out["status_code"] == 403
-    assert out["msg"].startswith("Failed to list the recovery points of VM vm-web-01")
+    assert out["msg"].startswith("Failed to list the recovery points of vm;iaasvmcontainerv2;rg-prod;vm-web-01: "
+                                 "(AuthorizationFailed) no read access")
 
 
 def test_check_mode_reads_the_same(rsps, capsys):

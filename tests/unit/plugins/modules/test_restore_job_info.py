@@ -16,8 +16,11 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import responses
 
+from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.testing import patch_module_args
 
+from ansible_collections.azbackup.restore.plugins.module_utils import _common
+from ansible_collections.azbackup.restore.plugins.module_utils import _jobs
 from ansible_collections.azbackup.restore.plugins.module_utils._arm_client import ArmClient
 from ansible_collections.azbackup.restore.plugins.modules import restore_job_info as mod
 
@@ -55,8 +58,8 @@ class FakeClock(object):
         self.now += seconds
 
 
-def job(job_id, status="InProgress", entity="vm-web-01", rg="rg-prod", operation="Restore", start="2026-11-10T10:00:00Z",
-        errors=None, progress=None, region=None):
+def job(job_id, status="InProgress", entity="vm-web-01", rg="rg-prod", operation="Restore",
+        start="2026-11-10T10:00:00Z", errors=None, progress=None, region=None):
     base = ("/subscriptions/%s/providers/Microsoft.RecoveryServices/locations/%s" % (SUB, region)) if region else VAULT
     props = {"jobType": "AzureIaaSVMJob", "operation": operation, "status": status, "entityFriendlyName": entity,
              "backupManagementType": "AzureIaasVM", "containerName": "iaasvmcontainerv2;%s;%s" % (rg, entity),
@@ -67,8 +70,8 @@ def job(job_id, status="InProgress", entity="vm-web-01", rg="rg-prod", operation
     if errors:
         props["errorDetails"] = [{"errorCode": c, "errorTitle": t, "errorString": m, "recommendations": []}
                                  for c, t, m in errors]
-    return {"id": base + "/backupJobs/" + job_id, "name": job_id, "type": "Microsoft.RecoveryServices/vaults/backupJobs",
-            "properties": props}
+    return {"id": base + "/backupJobs/" + job_id, "name": job_id,
+            "type": "Microsoft.RecoveryServices/vaults/backupJobs", "properties": props}
 
 
 class Scripted(object):
@@ -116,7 +119,7 @@ def run(args, capsys, check_mode=False, client=None):
     args = dict(args)
     if check_mode:
         args["_ansible_check_mode"] = True
-    with patch_module_args(args), mock.patch.object(mod, "get_client", return_value=client or make_client()) as gc:
+    with patch_module_args(args), mock.patch.object(_common, "get_client", return_value=client or make_client()) as gc:
         with pytest.raises(SystemExit) as exc:
             mod.main()
     out = json.loads(capsys.readouterr().out)
@@ -185,7 +188,8 @@ def test_only_end_time_gives_seven_days_before_it(rsps, clock, capsys):
     rsps.add(responses.GET, JOBS, json={"value": []})
     out = run(dict(BASE, end_time="2026-11-08T00:00:00Z"), capsys)
     assert out["jobs"] == []
-    assert "startTime eq '2026-11-01 12:00:00 AM' and endTime eq '2026-11-08 12:00:00 AM'" in q(rsps.calls[0])["$filter"][0]
+    assert "startTime eq '2026-11-01 12:00:00 AM' and endTime eq '2026-11-08 12:00:00 AM'" in \
+        q(rsps.calls[0])["$filter"][0]
 
 
 @pytest.mark.parametrize("args, option", [
@@ -204,13 +208,19 @@ def test_bad_options_fail_before_any_request(rsps, clock, capsys, args, option):
     dict(job_id="a", status="Failed"),
     dict(job_ids=["a"], start_time="2026-11-01T00:00:00Z"),
     dict(operation_url="https://x/y", vm_name="vm"),
-    dict(cancel=True),
     dict(vm_resource_group="rg-prod"),
     dict(wait_for="forever"),
 ])
 def test_argument_validation(rsps, clock, capsys, args):
     out = run(dict(BASE, **args), capsys)
     assert out["_rc"] == 1 and len(rsps.calls) == 0
+
+
+def test_cancel_is_not_an_option_of_an_info_module(rsps, clock, capsys):
+    # restore_job cancels jobs; restore_job_info only reads and waits.
+    out = run(dict(BASE, job_id="j", cancel=True), capsys)
+    assert out["_rc"] == 1 and "cancel" in out["msg"] and "Unsupported parameters" in out["msg"]
+    assert len(rsps.calls) == 0 and out["_get_client_calls"] == 0
 
 
 def test_list_wait_for_waits_for_the_running_ones_only(rsps, clock, capsys):
@@ -261,9 +271,9 @@ def test_wait_polls_only_running_jobs(rsps, clock, capsys):
     assert [j["status"] for j in out["jobs"]] == ["Completed"] * 3
     # initial read + one read per round while running; "done" is never read again
     assert scripted.reads == {"fast": 2, "slow": 4, "done": 1}
-    # 30 s, then growing by half (default pacing)
-    assert clock.sleeps == [30.0, 30.0, 45.0]
-    assert out["duration"] == 105.0
+    # the one job polling policy: 15 s, then growing by half
+    assert clock.sleeps == [15.0, 22.5, 33.75]
+    assert out["duration"] == round(15.0 + 22.5 + 33.75, 1)
 
 
 def test_wait_with_fixed_interval(rsps, clock, capsys):
@@ -304,12 +314,12 @@ def test_failed_job_tolerated_when_asked(rsps, clock, capsys):
 
 def test_completed_with_warnings_warns(rsps, clock, capsys):
     Scripted(rsps, {"w": ["CompletedWithWarnings"]})
-    with mock.patch.object(mod.AnsibleModule, "warn") as warn:
+    with mock.patch.object(AnsibleModule, "warn") as warn:
         out = run(dict(BASE, job_id="w", wait_for="completed"), capsys)
     assert out["_rc"] == 0
     assert len(warn.call_args_list) == 1
     assert "Job w (Restore of vm-web-01) completed with warnings" in warn.call_args_list[0][0][0]
-    with mock.patch.object(mod.AnsibleModule, "warn") as warn:
+    with mock.patch.object(AnsibleModule, "warn") as warn:
         run(dict(BASE, job_id="w"), capsys)
     assert warn.call_args_list == []
 
@@ -440,71 +450,12 @@ def test_crr_jobs_wait(rsps, clock, capsys):
     assert out["_rc"] == 0 and out["job"]["status"] == "Completed" and len(posts(rsps)) == 3
 
 
-def test_cancel_refused_for_crr_jobs(rsps, clock, capsys):
-    out = run(dict(BASE, job_id="c1", region="secondary", cancel=True), capsys)
-    assert out["_rc"] == 1 and out["option"] == "cancel" and len(rsps.calls) == 0
-
-
-# --------------------------------------------------------------------------------------------
-# Cancel
-
-
-def test_cancel_running_job(rsps, clock, capsys):
-    scripted = Scripted(rsps, {"j": ["InProgress", "Cancelled"]})
-    cancel_op = JOBS + "/j/operationResults/c-op"
-    rsps.add(responses.POST, JOBS + "/j/cancel", status=202, headers={"Location": cancel_op + "?api-version=2024-04-01"})
-    op_answers = [202, 204]
-    rsps.add_callback(responses.GET, cancel_op, callback=lambda r: (op_answers.pop(0), {}, ""))
-    out = run(dict(BASE, job_id="j", cancel=True, poll_interval=2), capsys)
-    assert out["_rc"] == 0 and out["changed"] is True
-    assert out["cancelled_job_ids"] == ["j"] and out["job"]["status"] == "Cancelled"
-    assert len(posts(rsps)) == 1 and q(posts(rsps)[0])["api-version"] == ["2024-04-01"]
-    assert op_answers == [] and scripted.reads["j"] == 2
-
-
-def test_cancel_then_wait_does_not_fail_on_the_cancellation(rsps, clock, capsys):
-    Scripted(rsps, {"j": ["InProgress", "Cancelling", "Cancelled"]})
-    rsps.add(responses.POST, JOBS + "/j/cancel", status=202)
-    out = run(dict(BASE, job_id="j", cancel=True, wait_for="completed", poll_interval=1), capsys)
-    assert out["_rc"] == 0 and out["changed"] is True and out["job"]["status"] == "Cancelled"
-
-
-def test_cancel_ended_job_changes_nothing(rsps, clock, capsys):
-    Scripted(rsps, {"j": ["Completed"]})
-    out = run(dict(BASE, job_id="j", cancel=True), capsys)
-    assert out["_rc"] == 0 and out["changed"] is False and out["cancelled_job_ids"] == []
-    assert posts(rsps) == []
-
-
-def test_cancel_already_cancelling_sends_nothing(rsps, clock, capsys):
-    Scripted(rsps, {"j": ["Cancelling"]})
-    out = run(dict(BASE, job_id="j", cancel=True), capsys)
-    assert out["_rc"] == 0 and out["changed"] is False and posts(rsps) == []
-
-
-def test_cancel_check_mode_sends_nothing(rsps, clock, capsys):
-    scripted = Scripted(rsps, {"j": ["InProgress"]})
-    out = run(dict(BASE, job_id="j", cancel=True, wait_for="completed"), capsys, check_mode=True)
-    assert out["_rc"] == 0 and out["changed"] is True and out["cancelled_job_ids"] == ["j"]
-    assert posts(rsps) == [] and scripted.reads["j"] == 1 and clock.sleeps == []
-
-
-def test_cancel_error_is_reported(rsps, clock, capsys):
-    Scripted(rsps, {"j": ["InProgress"]})
-    rsps.add(responses.POST, JOBS + "/j/cancel", status=400,
-             json={"error": {"code": "BMSUserErrorJobNotCancellable", "message": "cannot cancel"}})
-    out = run(dict(BASE, job_id="j", cancel=True), capsys)
-    assert out["_rc"] == 1 and out["error_code"] == "BMSUserErrorJobNotCancellable"
-    assert out["msg"].startswith("Failed to cancel job j of vault rsv-prod")
-    assert out["jobs"][0]["status"] == "InProgress"
-
-
 # --------------------------------------------------------------------------------------------
 # Plain helpers
 
 
 def test_job_matches_vm():
-    j = mod.bk.normalize_job(job("a", entity="vm-web-01", rg="rg-prod"))
+    j = _jobs.normalize_job(job("a", entity="vm-web-01", rg="rg-prod"))
     assert mod.job_matches_vm(j, "vm-web-01", "RG-PROD")
     assert not mod.job_matches_vm(j, "vm-web-01", "rg-other")
     assert not mod.job_matches_vm(j, "vm-web-02")

@@ -10,8 +10,8 @@ import pytest
 
 from ansible_collections.azbackup.restore.plugins.modules import vm_info
 from ansible_collections.azbackup.restore.plugins.module_utils._errors import ValidationError
+from ansible_collections.azbackup.restore.tests.unit.plugins.conftest import SUB
 
-SUB = "9a8b7c6d-0000-4000-8000-000000000003"
 VM = "/subscriptions/%s/resourceGroups/rg-prod/providers/Microsoft.Compute/virtualMachines/vm1" % SUB
 
 

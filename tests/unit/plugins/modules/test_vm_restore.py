@@ -14,42 +14,28 @@ import responses
 
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.azbackup.restore.plugins.module_utils import _restore as rs
-from ansible_collections.azbackup.restore.plugins.module_utils._arm_client import ArmClient
-from ansible_collections.azbackup.restore.plugins.module_utils._errors import AzureApiError, ValidationError
-from ansible_collections.azbackup.restore.plugins.module_utils._retry import RetryPolicy
+from ansible_collections.azbackup.restore.plugins.module_utils import _common, _module, _restore_flavours
+from ansible_collections.azbackup.restore.plugins.module_utils._errors import (
+    AzureApiError,
+    RestoreFailedError,
+    ValidationError,
+)
+from ansible_collections.azbackup.restore.plugins.module_utils._restore_checks import AzureValidationError
+from ansible_collections.azbackup.restore.plugins.module_utils._restore_flavours import PrimaryRestore, restore
 from ansible_collections.azbackup.restore.plugins.modules import vm_restore
+from ansible_collections.azbackup.restore.tests.unit.plugins.conftest import (
+    ARM,
+    ITEM,
+    RGS,
+    SUB,
+    VAULT,
+    VM,
+    Clock,
+    make_client,
+)
 
-ARM = "https://management.azure.com"
-SUB = "9a8b7c6d-0000-4000-8000-000000000003"
-RGS = "/subscriptions/%s/resourceGroups" % SUB
-VAULT = RGS + "/rg-vault/providers/Microsoft.RecoveryServices/vaults/rsv-prod"
-ITEM = (VAULT + "/backupFabrics/Azure/protectionContainers/iaasvmcontainer%3Biaasvmcontainerv2%3Brg-prod%3Bvm-web-01"
-        "/protectedItems/vm%3Biaasvmcontainerv2%3Brg-prod%3Bvm-web-01")
-VM = RGS + "/rg-prod/providers/Microsoft.Compute/virtualMachines/vm-web-01"
 SA = RGS + "/rg-restore/providers/Microsoft.Storage/storageAccounts/strestorewe"
 VNET = RGS + "/rg-restore/providers/Microsoft.Network/virtualNetworks/vnet-restore"
-
-
-class Tokens(object):
-    def token(self):
-        return "header.payload.sig"
-
-    def invalidate(self):
-        pass
-
-
-class Clock(object):
-    def __init__(self):
-        self.now = 0.0
-        self.sleeps = []
-
-    def __call__(self):
-        return self.now
-
-    def sleep(self, s):
-        self.sleeps.append(s)
-        self.now += s
 
 
 def rp_doc(name, time, tiers=("InstantRP", "HardenedRP"), luns=(0, 1), archived=False):
@@ -165,8 +151,7 @@ def azure():
 
 
 def client():
-    c = ArmClient(ARM, Tokens(), retry=RetryPolicy(max_attempts=1), sleep=lambda s: None, subscription_id=SUB)
-    return c
+    return make_client(max_attempts=1)
 
 
 def params(**kw):
@@ -181,7 +166,14 @@ def params(**kw):
 
 def run(p, check_mode=False):
     clock = Clock()
-    return vm_restore.restore(client(), p, check_mode=check_mode, sleep=clock.sleep, clock=clock)
+    return restore(PrimaryRestore(client(), p, SUB), check_mode=check_mode, sleep=clock.sleep, clock=clock)
+
+
+def refusal(err):
+    """The ValidationError behind a refusal (raised as is, or as the cause of a RestoreFailedError)."""
+    cause = err.cause if isinstance(err, RestoreFailedError) else err
+    assert isinstance(cause, ValidationError), err
+    return cause
 
 
 class TestRequest:
@@ -283,9 +275,10 @@ class TestIdempotency:
 
 class TestPreflight:
     def assert_refused(self, azure, p, option, text):
-        with pytest.raises(ValidationError) as e:
+        with pytest.raises((ValidationError, RestoreFailedError)) as e:
             run(p)
-        assert e.value.option == option, e.value.msg
+        assert refusal(e.value).option == option, e.value.msg
+        assert e.value.to_fail_kwargs()["option"] == option
         assert text in e.value.msg
         assert not azure.posts("/restore")
         return e.value
@@ -344,8 +337,9 @@ class TestPreflight:
     def test_azure_validation(self, azure):
         azure.validation_results = [{"code": "UserErrorCoreCountSubscriptionQuotaReached",
                                      "message": "Core Count subscription quota has been reached."}]
-        with pytest.raises(rs.AzureValidationError) as e:
+        with pytest.raises(RestoreFailedError) as e:
             run(params())
+        assert isinstance(e.value.cause, AzureValidationError)
         assert "UserErrorCoreCountSubscriptionQuotaReached" in e.value.msg and not azure.posts("/restore")
 
     def test_one_get_per_resource(self, azure):
@@ -361,18 +355,19 @@ class TestFailures:
     def test_refusal_carries_azure_code(self, azure):
         azure.restore_answer = (400, {"x-ms-correlation-request-id": "corr-9"}, json.dumps(
             {"error": {"code": "UserErrorStorageAccountIsZRS", "message": "The storage account is ZRS"}}))
-        with pytest.raises(AzureApiError) as e:
+        with pytest.raises(RestoreFailedError) as e:
             run(params())
+        assert isinstance(e.value.cause, AzureApiError)
         kwargs = e.value.to_fail_kwargs()
         assert kwargs["error_code"] == "UserErrorStorageAccountIsZRS" and kwargs["correlation_id"] == "corr-9"
         assert kwargs["msg"].startswith("Failed to restore vm;iaasvmcontainerv2;rg-prod;vm-web-01 (restore_disks) "
                                         "from recovery point 300: (UserErrorStorageAccountIsZRS)")
-        assert rs.failure_extras(e.value)["request"]["properties"]["recoveryPointId"] == "300"
+        assert kwargs["request"]["properties"]["recoveryPointId"] == "300"
 
     def test_job_timeout_names_job(self, azure):
-        with pytest.raises(Exception) as e:
+        with pytest.raises(RestoreFailedError) as e:
             run(params(wait="job", wait_timeout=60))
-        extras = rs.failure_extras(e.value)
+        extras = e.value.to_fail_kwargs()
         assert extras["job_id"] == "job-1" and extras["changed"] is True
         assert "job-1" in e.value.msg and "operationsStatus/job-1" in e.value.msg
 
@@ -401,10 +396,10 @@ def run_main(monkeypatch, args, check_mode=False):
 
     def fail_json(self, **kw):
         raise FailJson(kw)
-    monkeypatch.setattr(vm_restore.AnsibleModule, "exit_json", exit_json)
-    monkeypatch.setattr(vm_restore.AnsibleModule, "fail_json", fail_json)
-    monkeypatch.setattr(vm_restore, "get_client", lambda p: client())
-    monkeypatch.setattr(rs.time, "sleep", lambda s: None)
+    monkeypatch.setattr(_module.AnsibleModule, "exit_json", exit_json)
+    monkeypatch.setattr(_module.AnsibleModule, "fail_json", fail_json)
+    monkeypatch.setattr(_common, "get_client", lambda p: client())
+    monkeypatch.setattr(_restore_flavours.time, "sleep", lambda s: None)
     if check_mode:
         args = dict(args, _ansible_check_mode=True)
     with patch_module_args(args):
@@ -439,6 +434,6 @@ class TestMain:
     def test_completed_with_warnings_warns(self, azure, monkeypatch):
         azure.job_status = "CompletedWithWarnings"
         warnings = []
-        monkeypatch.setattr(vm_restore.AnsibleModule, "warn", lambda self, w: warnings.append(w))
+        monkeypatch.setattr(_module.AnsibleModule, "warn", lambda self, w: warnings.append(w))
         kind, result = run_main(monkeypatch, dict(MAIN_ARGS, wait="job"))
         assert kind is ExitJson and warnings and "completed with warnings" in warnings[0]
