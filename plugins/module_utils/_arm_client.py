@@ -322,15 +322,7 @@ class ArmClient(object):
         refreshed = False
         while True:
             attempt += 1
-            hdrs = {
-                "User-Agent": self.user_agent,
-                "x-ms-client-request-id": client_request_id,
-                "Accept": "application/json",
-            }
-            if data is not None:
-                hdrs["Content-Type"] = "application/json"
-            hdrs.update(headers or {})
-            check_headers(hdrs)
+            hdrs = self._headers(client_request_id, data, headers)
             token = self.token_provider.token()
             check_headers({"Authorization": token})
             self.request_count += 1
@@ -353,17 +345,37 @@ class ArmClient(object):
                     self._sleep(delay)
                     continue
                 raise AzureApiError.from_response(status, resp.headers, body, method, full, attempts=attempt)
-            if 200 <= status < 400:
-                err = AzureApiError.from_response(status, resp.headers, None, method, full, attempts=attempt)
-                msg = "Unexpected answer HTTP %s (expected %s) to %s %s" % (
-                    status, ", ".join(str(s) for s in ok or ()) or "2xx", method, redact_url(full))
-                target = header_value(resp.headers, "Location") if 300 <= status < 400 else None
-                if target:
-                    msg += " (a redirect to %s, not followed)" % UntrustedUrlError.without_query(target)
-                err._set_msg(msg)
-                raise err
-            raise AzureApiError.from_response(status, resp.headers, body, method, full, attempts=attempt,
-                                              retried=idempotent or status < 500)
+            raise self._answer_error(resp, body, method, full, attempt, ok, idempotent)
+
+    def _headers(self, client_request_id, data, headers):
+        """The headers of one attempt (the caller's ``headers`` win), checked for CR / LF / NUL."""
+        hdrs = {
+            "User-Agent": self.user_agent,
+            "x-ms-client-request-id": client_request_id,
+            "Accept": "application/json",
+        }
+        if data is not None:
+            hdrs["Content-Type"] = "application/json"
+        hdrs.update(headers or {})
+        check_headers(hdrs)
+        return hdrs
+
+    @staticmethod
+    def _answer_error(resp, body, method, url, attempt, ok, idempotent):
+        """The ``AzureApiError`` for an answer neither accepted (``ok``) nor retried: a 2xx / 3xx is an
+        "Unexpected answer" (a redirect target named without its query), a 4xx / 5xx Azure's error."""
+        status = resp.status_code
+        if 200 <= status < 400:
+            err = AzureApiError.from_response(status, resp.headers, None, method, url, attempts=attempt)
+            msg = "Unexpected answer HTTP %s (expected %s) to %s %s" % (
+                status, ", ".join(str(s) for s in ok or ()) or "2xx", method, redact_url(url))
+            target = header_value(resp.headers, "Location") if 300 <= status < 400 else None
+            if target:
+                msg += " (a redirect to %s, not followed)" % UntrustedUrlError.without_query(target)
+            err._set_msg(msg)
+            return err
+        return AzureApiError.from_response(status, resp.headers, body, method, url, attempts=attempt,
+                                           retried=idempotent or status < 500)
 
     def _after_exception(self, exc, method, url, attempt, start, idempotent):
         """Sleep before the next attempt, or raise ``AzureConnectionError``."""

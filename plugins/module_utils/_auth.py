@@ -7,7 +7,8 @@
 Internal to this collection: not a public API, may change at any time.
 
 ``azure.identity`` costs about 0.4 s to import, so it is imported only by ``build_credential``;
-a client secret gets its tokens from ``ClientSecretTokenCredential`` (one POST, no azure-identity).
+a client secret gets its tokens from ``_auth_client_secret.ClientSecretTokenCredential`` (one POST,
+no azure-identity).
 Explicit options win; environment variables (and ``~/.azure/credentials``) are the fallback,
 resolved here at run time rather than in the argument spec.
 """
@@ -23,7 +24,6 @@ import time
 
 from collections import namedtuple
 from configparser import ConfigParser, Error as ConfigParserError
-from urllib.parse import quote, urlsplit
 
 from ansible_collections.azbackup.restore.plugins.module_utils._errors import (
     AzureApiError,
@@ -148,6 +148,97 @@ def _cli_default_subscription(env):
     return None
 
 
+class _Sources(object):
+    """Values from the options, then the environment, then a credential file; ``source_of`` says which."""
+
+    def __init__(self, params, env):
+        self.params = params
+        self.env = env
+        self.source_of = {}
+
+    def take(self, field, use_env=True, extra=None):
+        value = self.params.get(field)
+        if value:
+            self.source_of[field] = "option"
+            return value
+        if use_env:
+            value = _env_value(self.env, field)
+            if value:
+                self.source_of[field] = "env"
+                return value
+        if extra and extra.get(field):
+            self.source_of[field] = "credential_file"
+            return extra[field]
+        return None
+
+
+def _credential_file_secret(sources, path, profile):
+    """``(values, file_values)`` for auth_source=credential_file: client_id, secret and tenant from
+    the options, else from the credential file's section; ``AzureAuthError`` when one is missing."""
+    source = "credential_file"
+    values = {}
+    file_values = read_credential_file(path, profile)
+    if file_values is None:
+        raise AzureAuthError("auth_source=credential_file, but there is no credential file at %s (an INI file "
+                             "with a [default] or [profile] section holding subscription_id, client_id, secret "
+                             "and tenant)" % path, source)
+    for field in ("client_id", "secret", "tenant"):
+        values[field] = sources.take(field, use_env=False, extra=file_values)
+    missing = [f for f in ("client_id", "secret", "tenant") if not values[f]]
+    if missing:
+        raise AzureAuthError("The [%s] section of %s lacks %s (auth_source=credential_file needs client_id, "
+                             "secret and tenant there or as options)"
+                             % (profile or "default", path, ", ".join(missing)), source)
+    return values, file_values
+
+
+def _env_secret(sources, source, path, profile):
+    """``(values, file_values)`` for the other sources: client_id, secret and tenant from the options
+    or the environment. ``auto`` without all three falls back to the credential file (all three from
+    there, or none); ``env`` raises ``AzureAuthError`` when one is missing."""
+    values = {}
+    file_values = None
+    for field in ("client_id", "secret", "tenant"):
+        values[field] = sources.take(field)
+    if source == "auto" and not (values["client_id"] and values["secret"] and values["tenant"]):
+        if values["secret"]:
+            missing = [f for f in ("client_id", "tenant") if not values[f]]
+            raise AzureAuthError("A client secret is set but %s is missing: set %s"
+                                 % (" and ".join(missing), _ENV_HELP), source)
+        file_values = read_credential_file(path, profile) if (profile or os.path.isfile(path)) else None
+        if profile and file_values is None:
+            raise AzureAuthError("profile %s was given but there is no credential file at %s" % (profile, path),
+                                 source)
+        if file_values and all(file_values.get(f) for f in ("client_id", "secret", "tenant")):
+            for field in ("client_id", "secret", "tenant"):
+                values[field] = file_values[field]
+                sources.source_of[field] = "credential_file"
+        else:
+            file_values = None
+    elif source == "env":
+        missing = [f for f in ("client_id", "secret", "tenant") if not values[f]]
+        if missing:
+            raise AzureAuthError("auth_source=env needs %s; missing: %s" % (_ENV_HELP, ", ".join(missing)),
+                                 source)
+    return values, file_values
+
+
+def _workload_token_file(env, values):
+    """The federated token file for auth_source=workload_identity; ``AzureAuthError`` naming what
+    is missing (tenant, client_id, the token file)."""
+    token_file = _env_value(env, "token_file")
+    missing = []
+    if not values.get("tenant"):
+        missing.append("tenant (option tenant, or AZURE_TENANT_ID / AZURE_TENANT)")
+    if not values.get("client_id"):
+        missing.append("client_id (option client_id, or AZURE_CLIENT_ID)")
+    if not token_file:
+        missing.append("the federated token file (AZURE_FEDERATED_TOKEN_FILE)")
+    if missing:
+        raise AzureAuthError("auth_source=workload_identity needs %s" % "; ".join(missing), "workload_identity")
+    return token_file
+
+
 def resolve_settings(params, env=None, credentials_path=None):
     """Merge the options with the environment (and the credential file) into ``AuthSettings``.
 
@@ -160,91 +251,27 @@ def resolve_settings(params, env=None, credentials_path=None):
     if source not in AUTH_SOURCES:
         raise ValidationError("auth_source must be one of %s, got %r" % (", ".join(AUTH_SOURCES), source),
                               option="auth_source")
-    source_of = {}
-    values = {}
-
-    def take(field, use_env=True, extra=None):
-        value = params.get(field)
-        if value:
-            source_of[field] = "option"
-            return value
-        if use_env:
-            value = _env_value(env, field)
-            if value:
-                source_of[field] = "env"
-                return value
-        if extra and extra.get(field):
-            source_of[field] = "credential_file"
-            return extra[field]
-        return None
-
-    profile = take("profile")
-    file_values = None
+    sources = _Sources(params, env)
+    profile = sources.take("profile")
     path = os.path.expanduser(credentials_path or CREDENTIALS_PATH)
-
     if source == "credential_file":
-        file_values = read_credential_file(path, profile)
-        if file_values is None:
-            raise AzureAuthError("auth_source=credential_file, but there is no credential file at %s (an INI file "
-                                 "with a [default] or [profile] section holding subscription_id, client_id, secret "
-                                 "and tenant)" % path, source)
-        for field in ("client_id", "secret", "tenant"):
-            values[field] = take(field, use_env=False, extra=file_values)
-        missing = [f for f in ("client_id", "secret", "tenant") if not values[f]]
-        if missing:
-            raise AzureAuthError("The [%s] section of %s lacks %s (auth_source=credential_file needs client_id, "
-                                 "secret and tenant there or as options)"
-                                 % (profile or "default", path, ", ".join(missing)), source)
+        values, file_values = _credential_file_secret(sources, path, profile)
     elif source == "msi":
-        values["client_id"] = take("client_id", use_env=False)
-        values["secret"] = None
-        values["tenant"] = take("tenant", use_env=False)
+        values = dict(client_id=sources.take("client_id", use_env=False), secret=None,
+                      tenant=sources.take("tenant", use_env=False))
+        file_values = None
     else:
-        for field in ("client_id", "secret", "tenant"):
-            values[field] = take(field)
-        if source == "auto" and not (values["client_id"] and values["secret"] and values["tenant"]):
-            if values["secret"]:
-                missing = [f for f in ("client_id", "tenant") if not values[f]]
-                raise AzureAuthError("A client secret is set but %s is missing: set %s"
-                                     % (" and ".join(missing), _ENV_HELP), source)
-            file_values = read_credential_file(path, profile) if (profile or os.path.isfile(path)) else None
-            if profile and file_values is None:
-                raise AzureAuthError("profile %s was given but there is no credential file at %s" % (profile, path),
-                                     source)
-            if file_values and all(file_values.get(f) for f in ("client_id", "secret", "tenant")):
-                for field in ("client_id", "secret", "tenant"):
-                    values[field] = file_values[field]
-                    source_of[field] = "credential_file"
-            else:
-                file_values = None
-        elif source == "env":
-            missing = [f for f in ("client_id", "secret", "tenant") if not values[f]]
-            if missing:
-                raise AzureAuthError("auth_source=env needs %s; missing: %s" % (_ENV_HELP, ", ".join(missing)),
-                                     source)
-
-    token_file = None
-    if source == "workload_identity":
-        token_file = _env_value(env, "token_file")
-        missing = []
-        if not values.get("tenant"):
-            missing.append("tenant (option tenant, or AZURE_TENANT_ID / AZURE_TENANT)")
-        if not values.get("client_id"):
-            missing.append("client_id (option client_id, or AZURE_CLIENT_ID)")
-        if not token_file:
-            missing.append("the federated token file (AZURE_FEDERATED_TOKEN_FILE)")
-        if missing:
-            raise AzureAuthError("auth_source=workload_identity needs %s" % "; ".join(missing), source)
-
-    subscription_id = take("subscription_id", extra=file_values)
+        values, file_values = _env_secret(sources, source, path, profile)
+    token_file = _workload_token_file(env, values) if source == "workload_identity" else None
+    subscription_id = sources.take("subscription_id", extra=file_values)
     if not subscription_id and source in ("auto", "cli"):
         subscription_id = _cli_default_subscription(env)
         if subscription_id:
-            source_of["subscription_id"] = "cli"
-    cloud = take("cloud_environment", extra=file_values) or "AzureCloud"
+            sources.source_of["subscription_id"] = "cli"
+    cloud = sources.take("cloud_environment", extra=file_values) or "AzureCloud"
     add_secret(values.get("secret"))
     return AuthSettings(source, subscription_id, values.get("client_id"), values.get("secret"), values.get("tenant"),
-                        profile, cloud, token_file, path, source_of)
+                        profile, cloud, token_file, path, sources.source_of)
 
 
 METADATA_ATTEMPTS = 3
@@ -462,131 +489,3 @@ class TokenProvider(object):
         elif hint and (kind == "DefaultAzureCredential" or self.auth_source in ("cli", "msi", "workload_identity")):
             msg += ". " + hint
         return AzureAuthError(msg, self.auth_source, error_code=error_code, correlation_id=correlation_id)
-
-
-# --------------------------------------------------------------------------------------------
-# The client-credentials grant without azure-identity
-
-AccessToken = namedtuple("AccessToken", "token expires_on")
-TOKEN_REQUEST_ATTEMPTS = 3
-
-
-class TokenRequestError(Exception):
-    """A token request that failed: ``unreachable`` when no answer came back (network, 5xx)."""
-
-    def __init__(self, message, unreachable=False):
-        super(TokenRequestError, self).__init__(message)
-        self.message = message
-        self.unreachable = unreachable
-
-
-def _is_adfs(authority_host, tenant):
-    path = urlsplit(authority_host or "").path.strip("/").lower()
-    return (tenant or "").lower() == "adfs" or path == "adfs" or path.endswith("/adfs")
-
-
-class ClientSecretTokenCredential(object):
-    """A client secret's tokens from Azure AD's v2.0 token endpoint: one POST per token.
-
-    The OAuth 2.0 client-credentials grant, as azure-identity's ``ClientSecretCredential`` sends
-    it, but without importing azure-identity (about 0.4 s per module run) and without MSAL's
-    discovery requests (instance metadata, OpenID configuration) before the token request.
-    ``session`` is a ``requests.Session`` (``REQUESTS_CA_BUNDLE`` and proxies apply). A 429 / 5xx
-    or a connection error is retried (``TOKEN_REQUEST_ATTEMPTS``); other failures raise
-    ``TokenRequestError`` with Azure AD's ``(error) error_description`` (AADSTS code included).
-    The secret goes only to the authority's token URL over HTTPS: another scheme raises
-    ``AzureAuthError`` here, before any request, and a redirect is never followed.
-    """
-
-    def __init__(self, tenant_id, client_id, client_secret, authority_host, session, timeout=(10, 60),
-                 sleep=time.sleep, clock=time.time):
-        self.tenant_id = tenant_id
-        self.client_id = client_id
-        self._secret = client_secret
-        self.authority_host = authority_host
-        self.session = session
-        self.timeout = timeout
-        self._sleep = sleep
-        self._clock = clock
-        self.token_url = "%s/%s/oauth2/v2.0/token" % (authority_host.rstrip("/"), quote(tenant_id, safe=""))
-        _require_https(authority_host, "the Azure AD authority")
-        _require_https(self.token_url, "the token URL")
-
-    def get_token(self, *scopes, **kwargs):
-        data = dict(grant_type="client_credentials", client_id=self.client_id, client_secret=self._secret,
-                    scope=" ".join(scopes))
-        retry = RetryPolicy(max_attempts=TOKEN_REQUEST_ATTEMPTS, backoff_max=10.0)
-        for attempt in range(1, TOKEN_REQUEST_ATTEMPTS + 1):
-            last = attempt == TOKEN_REQUEST_ATTEMPTS
-            now = self._clock()
-            try:
-                resp = self.session.post(self.token_url, data=data, headers={"Accept": "application/json"},
-                                         timeout=self.timeout, allow_redirects=False)
-            except Exception as e:  # requests.RequestException and friends
-                text = "%s: %s" % (type(e).__name__, e)
-                if "certificate verify failed" in text.lower():
-                    raise TokenRequestError("%s (TLS certificate of %s not trusted: point REQUESTS_CA_BUNDLE at the "
-                                            "CA bundle that signs it)" % (text, self.authority_host), unreachable=True)
-                if last:
-                    raise TokenRequestError(text, unreachable=True)
-                self._sleep(retry.delay(attempt))
-                continue
-            body = _json_or_none(resp)
-            if resp.status_code == 200 and body and body.get("access_token"):
-                expires_in = body.get("expires_in")
-                try:
-                    expires_on = now + float(expires_in)
-                except (TypeError, ValueError):
-                    expires_on = now + 3600.0
-                return AccessToken(body["access_token"], int(expires_on))
-            if resp.status_code in (429, 500, 502, 503, 504) and not last:
-                self._sleep(retry.delay(attempt, retry_after_from_headers(resp.headers)))
-                continue
-            body = body or {}
-            error = body.get("error") if isinstance(body.get("error"), str) else None
-            text = body.get("error_description") or (resp.text or "")[:500] or "no error description"
-            message = "Azure AD answered HTTP %s to the token request: %s%s" % (
-                resp.status_code, "(%s) " % error if error else "", text)
-            raise TokenRequestError(message, unreachable=resp.status_code >= 500)
-
-    def close(self):
-        pass
-
-
-def _require_https(url, what):
-    """``AzureAuthError`` naming the host unless ``url`` is an https:// URL with a host."""
-    try:
-        parts = urlsplit(url or "")
-        host = parts.hostname
-    except ValueError:
-        parts, host = None, None
-    if parts is None or parts.scheme.lower() != "https" or not host:
-        raise AzureAuthError("Refused to send the client secret to %s (%s): the secret is sent only over HTTPS; "
-                             "check cloud_environment" % (host or "a URL without a host", what))
-    return host
-
-
-def _json_or_none(resp):
-    try:
-        body = resp.json()
-    except ValueError:
-        return None
-    return body if isinstance(body, dict) else None
-
-
-def client_secret_credential(settings, cloud, session, timeout=(10, 60)):
-    """A ``ClientSecretTokenCredential`` when ``settings`` authenticate with a client secret against
-    an Azure AD authority, else ``None`` (then ``build_credential`` makes the azure-identity one).
-
-    ADFS authorities (Azure Stack Hub without Azure AD) are left to azure-identity.
-    """
-    source = settings.auth_source
-    secret_based = source in ("env", "credential_file") or (
-        source == "auto" and settings.client_id and settings.secret and settings.tenant)
-    if not secret_based or not (settings.client_id and settings.secret and settings.tenant) or session is None:
-        return None
-    authority = cloud.authority_host if cloud is not None else KNOWN_CLOUDS["AzureCloud"].authority_host
-    if _is_adfs(authority, settings.tenant):
-        return None
-    return ClientSecretTokenCredential(settings.tenant, settings.client_id, settings.secret, authority, session,
-                                       timeout=timeout)

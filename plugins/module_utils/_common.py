@@ -36,11 +36,11 @@ from ansible_collections.azbackup.restore.plugins.module_utils._auth import (
     ENV_VARS,
     TokenProvider,
     build_credential,
-    client_secret_credential,
     read_credential_file,
     resolve_cloud,
     resolve_settings,
 )
+from ansible_collections.azbackup.restore.plugins.module_utils._auth_client_secret import client_secret_credential
 from ansible_collections.azbackup.restore.plugins.module_utils._errors import (
     AzBackupError,
     AzureAuthError,

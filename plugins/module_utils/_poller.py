@@ -124,6 +124,56 @@ def operation_urls(response):
     )
 
 
+def _poll_async(client, state):
+    """One poll of an ``Azure-AsyncOperation`` URL: its ``status`` (``InProgress`` for a bare 202)."""
+    resp = client.request("GET", state["url"], ok=(200, 201, 202))
+    body = resp.body if isinstance(resp.body, dict) else {}
+    status = body.get("status")
+    if not status:
+        status = "InProgress" if resp.status_code == 202 else None
+    return OperationPoll(status, resp)
+
+
+def _poll_location(client, state):
+    """One poll of a ``Location`` URL: 202 running (a new ``Location`` is followed from then on),
+    200/201/204 done, a 4xx (but 401, 403, 429) ``OperationFailedError``."""
+    try:
+        resp = client.request("GET", state["url"], ok=(200, 201, 202, 204))
+    except AzureApiError as e:
+        if e.status_code is None or not 400 <= e.status_code < 500 or e.status_code in (401, 403, 429):
+            raise
+        raise OperationFailedError("Operation %s failed: HTTP %s (%s) %s" % (
+            state["url"], e.status_code, e.error_code or "no error code", e.error_message or ""),
+            operation_url=state["url"], status="Failed", error_code=e.error_code,
+            error_message=e.error_message)
+    if resp.status_code == 202:
+        follow = _strip_label(resp.header("Location"), "location")
+        if follow:
+            state["url"] = follow
+        return OperationPoll("InProgress", resp)
+    return OperationPoll("Succeeded", resp)
+
+
+def _operation_done(poll, url):
+    """True when ``poll`` says ``Succeeded``; ``OperationFailedError`` when ``Failed`` / ``Canceled``."""
+    status = (poll.status or "").lower()
+    if status in _SUCCEEDED:
+        return True
+    if status in _FAILED:
+        body = poll.response.body
+        err = parse_error_body(body if isinstance(body, dict) and body.get("error") else None)
+        raise OperationFailedError("Operation %s ended %s: (%s) %s" % (
+            url, poll.status, err["code"] or "no error code",
+            err["message"] or "Azure gave no error details"),
+            operation_url=url, status=poll.status, error_code=err["code"],
+            error_message=err["message"], body=body)
+    return False
+
+
+def _server_delay(poll):
+    return retry_after_from_headers(poll.response.headers)
+
+
 def poll_operation(client, async_url=None, location_url=None, timeout=DEFAULT_TIMEOUT, interval=None,
                    min_interval=DEFAULT_MIN_INTERVAL, max_interval=DEFAULT_MAX_INTERVAL, backoff=DEFAULT_BACKOFF,
                    sleep=time.sleep, clock=time.monotonic, retry_after=None):
@@ -137,58 +187,23 @@ def poll_operation(client, async_url=None, location_url=None, timeout=DEFAULT_TI
     Raises ``OperationTimeoutError`` (with the verbatim URL, to resume) at the deadline.
     """
     if async_url:
-        url, mode = async_url, "async"
+        url, poll_once = async_url, _poll_async
     elif location_url:
-        url, mode = location_url, "location"
+        url, poll_once = location_url, _poll_location
     else:
         raise AzBackupError("Azure started an asynchronous operation but sent neither an Azure-AsyncOperation "
                             "nor a Location header to follow it")
     state = dict(url=url)
 
     def fetch():
-        if mode == "async":
-            resp = client.request("GET", state["url"], ok=(200, 201, 202))
-            body = resp.body if isinstance(resp.body, dict) else {}
-            status = body.get("status")
-            if not status:
-                status = "InProgress" if resp.status_code == 202 else None
-            return OperationPoll(status, resp)
-        try:
-            resp = client.request("GET", state["url"], ok=(200, 201, 202, 204))
-        except AzureApiError as e:
-            if e.status_code is None or not 400 <= e.status_code < 500 or e.status_code in (401, 403, 429):
-                raise
-            raise OperationFailedError("Operation %s failed: HTTP %s (%s) %s" % (
-                state["url"], e.status_code, e.error_code or "no error code", e.error_message or ""),
-                operation_url=state["url"], status="Failed", error_code=e.error_code,
-                error_message=e.error_message)
-        if resp.status_code == 202:
-            follow = _strip_label(resp.header("Location"), "location")
-            if follow:
-                state["url"] = follow
-            return OperationPoll("InProgress", resp)
-        return OperationPoll("Succeeded", resp)
+        return poll_once(client, state)
 
     def is_done(poll):
-        status = (poll.status or "").lower()
-        if status in _SUCCEEDED:
-            return True
-        if status in _FAILED:
-            body = poll.response.body
-            err = parse_error_body(body if isinstance(body, dict) and body.get("error") else None)
-            raise OperationFailedError("Operation %s ended %s: (%s) %s" % (
-                state["url"], poll.status, err["code"] or "no error code",
-                err["message"] or "Azure gave no error details"),
-                operation_url=state["url"], status=poll.status, error_code=err["code"],
-                error_message=err["message"], body=body)
-        return False
-
-    def server_delay(poll):
-        return retry_after_from_headers(poll.response.headers)
+        return _operation_done(poll, state["url"])
 
     result = wait_until(fetch, is_done, timeout, interval=interval, min_interval=min_interval,
                         max_interval=max_interval, backoff=backoff, sleep=sleep, clock=clock,
-                        retry_after_from=server_delay, initial_delay=retry_after)
+                        retry_after_from=_server_delay, initial_delay=retry_after)
     last = result.last
     if not result.done:
         raise OperationTimeoutError(

@@ -256,17 +256,9 @@ def _id_segment_problem(segment):
     return None
 
 
-def parse_resource_id(rid):
-    """Split an ARM id into its parts.
-
-    Returns a dict with ``subscription``, ``resource_group`` (``None`` for subscription-level ids),
-    ``namespace``, ``type``, ``name`` (the top resource), ``children`` (a list of
-    ``{"type", "name"}``), ``child_type_N`` / ``child_name_N`` (N from 1), and ``resource_type`` /
-    ``resource_name`` for the last segment pair. Keys are lower case; values keep their case and
-    are percent-decoded. Raises ``ValueError`` naming what is wrong with a malformed id, among
-    them ids that would not stay the same path in a request: ``.`` / ``..`` segments, encoded
-    ``/`` or ``\\`` (``%2F``, ``%5C``), control or invisible characters, a query or a fragment.
-    """
+def _id_segments(rid):
+    """The percent-decoded segments of resource id ``rid`` (a trailing ``/`` ignored); ``ValueError``
+    naming what would not stay the same path in a request (see ``parse_resource_id``)."""
     if not isinstance(rid, str) or not rid.strip():
         raise ValueError("a resource id must be a non-empty string, got %s" % _show(rid))
     text = rid.strip()
@@ -291,6 +283,21 @@ def parse_resource_id(rid):
         problem = _id_segment_problem(segment)
         if problem:
             raise ValueError("resource id %s %s" % (_show(rid), problem))
+    return segments
+
+
+def parse_resource_id(rid):
+    """Split an ARM id into its parts.
+
+    Returns a dict with ``subscription``, ``resource_group`` (``None`` for subscription-level ids),
+    ``namespace``, ``type``, ``name`` (the top resource), ``children`` (a list of
+    ``{"type", "name"}``), ``child_type_N`` / ``child_name_N`` (N from 1), and ``resource_type`` /
+    ``resource_name`` for the last segment pair. Keys are lower case; values keep their case and
+    are percent-decoded. Raises ``ValueError`` naming what is wrong with a malformed id, among
+    them ids that would not stay the same path in a request: ``.`` / ``..`` segments, encoded
+    ``/`` or ``\\`` (``%2F``, ``%5C``), control or invisible characters, a query or a fragment.
+    """
+    segments = _id_segments(rid)
     if len(segments) < 2 or segments[0].lower() != "subscriptions":
         raise ValueError("a resource id starts with /subscriptions/{subscription id}, got %s" % _show(rid))
     out = dict(subscription=segments[1], resource_group=None, namespace=None, type=None, name=None,

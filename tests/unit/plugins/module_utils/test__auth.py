@@ -18,6 +18,7 @@ import requests
 import responses
 
 from ansible_collections.azbackup.restore.plugins.module_utils import _auth
+from ansible_collections.azbackup.restore.plugins.module_utils import _auth_client_secret
 from ansible_collections.azbackup.restore.plugins.module_utils import _errors as _errors_mod
 from ansible_collections.azbackup.restore.plugins.module_utils._errors import (
     AzureApiError,
@@ -543,7 +544,7 @@ class TestAadErrorDetails:
     def test_token_failure_names_the_option(self):
         class Refusing(object):
             def get_token(self, *scopes, **kwargs):
-                raise _auth.TokenRequestError(TestAadErrorDetails.TEXT)
+                raise _auth_client_secret.TokenRequestError(TestAadErrorDetails.TEXT)
         provider = _auth.TokenProvider(Refusing(), "https://management.azure.com/.default", auth_source="env")
         with pytest.raises(AzureAuthError) as exc:
             provider.token()

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, azbackup.restore contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""_auth.ClientSecretTokenCredential: a client secret's tokens without azure-identity."""
+"""_auth_client_secret.ClientSecretTokenCredential: a client secret's tokens without azure-identity."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -17,6 +17,7 @@ import requests
 import responses
 
 from ansible_collections.azbackup.restore.plugins.module_utils import _auth
+from ansible_collections.azbackup.restore.plugins.module_utils import _auth_client_secret
 from ansible_collections.azbackup.restore.plugins.module_utils import _errors as _errors_mod
 from ansible_collections.azbackup.restore.plugins.module_utils._errors import AzureAuthError, AzureConnectionError
 
@@ -40,8 +41,10 @@ class Sleeps(list):
 
 
 def credential(sleeps=None, tenant="tid", authority=AUTHORITY, clock=lambda: 1000.0):
-    return _auth.ClientSecretTokenCredential(tenant, "cid", SECRET, authority, requests.Session(), timeout=(3, 30),
-                                             sleep=sleeps if sleeps is not None else Sleeps(), clock=clock)
+    return _auth_client_secret.ClientSecretTokenCredential(tenant, "cid", SECRET, authority, requests.Session(),
+                                                           timeout=(3, 30),
+                                                           sleep=sleeps if sleeps is not None else Sleeps(),
+                                                           clock=clock)
 
 
 def settings(**kw):
@@ -57,7 +60,7 @@ class TestTokenRequest:
         responses.add(responses.POST, TOKEN_URL, json={"token_type": "Bearer", "expires_in": 3599,
                                                        "ext_expires_in": 3599, "access_token": "tok-1"})
         token = credential().get_token(SCOPE)
-        assert token == _auth.AccessToken("tok-1", 1000 + 3599)
+        assert token == _auth_client_secret.AccessToken("tok-1", 1000 + 3599)
         assert len(responses.calls) == 1
         req = responses.calls[0].request
         assert req.headers["Content-Type"] == "application/x-www-form-urlencoded"
@@ -78,7 +81,7 @@ class TestTokenRequest:
             "error": "invalid_client", "error_codes": [7000215],
             "error_description": "AADSTS7000215: Invalid client secret provided. Trace ID: x"})
         sleeps = Sleeps()
-        with pytest.raises(_auth.TokenRequestError) as e:
+        with pytest.raises(_auth_client_secret.TokenRequestError) as e:
             credential(sleeps).get_token(SCOPE)
         assert "(invalid_client) AADSTS7000215" in e.value.message and not e.value.unreachable
         assert sleeps == [] and len(responses.calls) == 1
@@ -100,27 +103,28 @@ class TestTokenRequest:
 
     @responses.activate
     def test_unreachable_endpoint_is_a_connection_error(self):
-        for dummy in range(_auth.TOKEN_REQUEST_ATTEMPTS):
+        for dummy in range(_auth_client_secret.TOKEN_REQUEST_ATTEMPTS):
             responses.add(responses.POST, TOKEN_URL, body=requests.ConnectionError("connection refused"))
         sleeps = Sleeps()
         provider = _auth.TokenProvider(credential(sleeps), SCOPE, auth_source="env")
         with pytest.raises(AzureConnectionError) as e:
             provider.token()
         assert "token endpoint" in e.value.msg and "connection refused" in e.value.msg
-        assert len(responses.calls) == _auth.TOKEN_REQUEST_ATTEMPTS and len(sleeps) == _auth.TOKEN_REQUEST_ATTEMPTS - 1
+        attempts = _auth_client_secret.TOKEN_REQUEST_ATTEMPTS
+        assert len(responses.calls) == attempts and len(sleeps) == attempts - 1
 
     @responses.activate
     def test_untrusted_certificate_is_not_retried(self):
         responses.add(responses.POST, TOKEN_URL, body=requests.exceptions.SSLError(
             "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed: self-signed certificate"))
-        with pytest.raises(_auth.TokenRequestError) as e:
+        with pytest.raises(_auth_client_secret.TokenRequestError) as e:
             credential().get_token(SCOPE)
         assert "REQUESTS_CA_BUNDLE" in e.value.message and len(responses.calls) == 1
 
     @responses.activate
     def test_answer_without_token(self):
         responses.add(responses.POST, TOKEN_URL, status=200, body="<html>proxy login</html>")
-        with pytest.raises(_auth.TokenRequestError) as e:
+        with pytest.raises(_auth_client_secret.TokenRequestError) as e:
             credential().get_token(SCOPE)
         assert "HTTP 200" in e.value.message and "proxy login" in e.value.message
 
@@ -157,7 +161,7 @@ class TestHttpsOnly:
     def test_client_secret_credential_for_an_http_cloud(self):
         cloud = _auth.CloudEndpoints("https://stack", "https://stack/", "http://login.stack/", "x/.default")
         with pytest.raises(AzureAuthError) as e:
-            _auth.client_secret_credential(settings(), cloud, requests.Session())
+            _auth_client_secret.client_secret_credential(settings(), cloud, requests.Session())
         assert "login.stack" in e.value.msg
 
     @pytest.mark.parametrize("status", [301, 302, 307, 308])
@@ -166,7 +170,7 @@ class TestHttpsOnly:
         evil = "https://other-host.example/tid/oauth2/v2.0/token"
         responses.add(responses.POST, TOKEN_URL, status=status, headers={"Location": evil})
         responses.add(responses.POST, evil, json={"access_token": "stolen", "expires_in": 60})
-        with pytest.raises(_auth.TokenRequestError) as e:
+        with pytest.raises(_auth_client_secret.TokenRequestError) as e:
             credential().get_token(SCOPE)
         assert "HTTP %d" % status in e.value.message
         assert [c.request.url for c in responses.calls] == [TOKEN_URL]
@@ -177,8 +181,8 @@ class TestWhenUsed:
 
     @pytest.mark.parametrize("s", [settings(), settings(auth_source="credential_file"), settings(auth_source="auto")])
     def test_client_secret_sources(self, s):
-        cred = _auth.client_secret_credential(s, self.cloud, requests.Session(), timeout=(5, 50))
-        assert isinstance(cred, _auth.ClientSecretTokenCredential)
+        cred = _auth_client_secret.client_secret_credential(s, self.cloud, requests.Session(), timeout=(5, 50))
+        assert isinstance(cred, _auth_client_secret.ClientSecretTokenCredential)
         assert cred.token_url == TOKEN_URL and cred.timeout == (5, 50)
 
     @pytest.mark.parametrize("s", [
@@ -189,12 +193,12 @@ class TestWhenUsed:
         settings(tenant="adfs"),
     ])
     def test_other_sources_are_left_to_azure_identity(self, s):
-        assert _auth.client_secret_credential(s, self.cloud, requests.Session()) is None
+        assert _auth_client_secret.client_secret_credential(s, self.cloud, requests.Session()) is None
 
     def test_adfs_authority_and_missing_session(self):
         adfs = _auth.CloudEndpoints("https://stack", "https://stack/", "https://adfs.stack/adfs/", "x/.default")
-        assert _auth.client_secret_credential(settings(), adfs, requests.Session()) is None
-        assert _auth.client_secret_credential(settings(), self.cloud, None) is None
+        assert _auth_client_secret.client_secret_credential(settings(), adfs, requests.Session()) is None
+        assert _auth_client_secret.client_secret_credential(settings(), self.cloud, None) is None
 
     def test_a_client_secret_run_never_imports_azure_identity(self, tmp_path):
         # Checked in a clean interpreter whose sys.path imports this checkout as ansible_collections.azbackup.restore.
