@@ -16,7 +16,7 @@ median ratio is reported):
 * ``ansible.builtin.ping (AnsiballZ)``: Ansible's own floor for any Python module (the payload's
   ansible.module_utils are compiled from source on every run). Cost above it is what a module adds;
 * ``ours via azure-identity (python -m)``: ours with the client secret handed to azure-identity's
-  ClientSecretCredential, as before ``_auth.ClientSecretTokenCredential`` (the before/after figure).
+  ClientSecretCredential, as before ``_auth_client_secret.ClientSecretTokenCredential`` (the before/after figure).
 
 Wall time, CPU time and peak RSS come from ``os.wait4`` on each process. Also: the HTTP requests
 of one run of each, and the import-time split of ours (``python -X importtime``).
@@ -41,7 +41,7 @@ from common import (  # noqa: E402
 MODULE = "azbackup.restore.recovery_point_info"
 
 # recovery_point_info with the client secret going through azure-identity (the path before
-# _auth.ClientSecretTokenCredential), run like ``python -m`` with an args file.
+# _auth_client_secret.ClientSecretTokenCredential), run like ``python -m`` with an args file.
 _VIA_AZURE_IDENTITY = """
 import runpy, sys
 from ansible_collections.azbackup.restore.plugins.module_utils import _common

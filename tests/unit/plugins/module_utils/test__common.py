@@ -148,7 +148,7 @@ class TestGetClient:
         assert client.cloud.name == "AzureCloud"
         assert client.timeout == (10, 30)
         assert client.retry.max_attempts == 3
-        # A client secret needs no azure-identity: one token POST to Azure AD (see _auth).
+        # A client secret needs no azure-identity: one token POST to Azure AD (see _auth_client_secret).
         cred = client.token_provider.credential
         assert type(cred).__name__ == "ClientSecretTokenCredential"
         assert cred.token_url == "https://login.microsoftonline.com/tid/oauth2/v2.0/token"
