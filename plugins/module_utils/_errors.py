@@ -14,7 +14,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import copy
 import json
 import re
 
@@ -30,6 +29,11 @@ _BEARER_RE = re.compile(r"(?i)\b(bearer)\s+[A-Za-z0-9\-._~+/]+=*")
 _URL_RE = re.compile(r"https?://[^\s\"'<>]+")
 _MAX_TEXT = 1000
 _MIN_SECRET = 8  # shorter values would blank out ordinary words; real secrets and tokens are long
+
+
+def registered_secrets():
+    """The secrets registered with ``add_secret`` so far (a copy)."""
+    return set(_SECRETS)
 
 
 def add_secret(value):
@@ -165,6 +169,14 @@ def parse_error_body(body):
     return out
 
 
+# ARM's answer when the caller lacks a permission: "The client '...' with object id '...' does not
+# have authorization to perform action '{action}' over scope '{scope}' or the scope is invalid..."
+AUTHORIZATION_FAILED_CODES = ("AuthorizationFailed", "LinkedAuthorizationFailed")
+# (LinkedAuthorizationFailed: "... does not have permission to perform action '{action}' on the linked
+# scope(s) '{scope}' ...")
+_DENIED_RE = re.compile(r"perform action '([^']+)' (?:over scope|on the linked scope\(s\)) '([^',]+)")
+
+
 class AzBackupError(Exception):
     """Base of every error raised by this collection's helpers."""
 
@@ -188,7 +200,8 @@ class AzBackupError(Exception):
 
     def reworded(self, msg):
         """A copy of this error (same type and fields) whose message is ``msg``."""
-        other = copy.copy(self)
+        other = self.__class__.__new__(self.__class__)
+        other.__dict__.update(self.__dict__)
         other._set_msg(msg)
         return other
 
@@ -256,9 +269,21 @@ class AzureApiError(AzBackupError):
             msg += " (correlation id %s)" % self.correlation_id
         return self.reworded(msg)
 
+    @property
+    def denied_permission(self):
+        """``(action, scope)`` when Azure refused for want of an RBAC permission, else None."""
+        if self.status_code != 403 or (self.error_code or "") not in AUTHORIZATION_FAILED_CODES:
+            return None
+        m = _DENIED_RE.search(self.error_message or "")
+        return (m.group(1), m.group(2)) if m else None
+
     def _fail_extras(self):
-        return dict(status_code=self.status_code, error_code=self.error_code, request_id=self.request_id,
-                    correlation_id=self.correlation_id)
+        out = dict(status_code=self.status_code, error_code=self.error_code, request_id=self.request_id,
+                   correlation_id=self.correlation_id)
+        denied = self.denied_permission
+        if denied:
+            out.update(denied_action=denied[0], denied_scope=denied[1])
+        return out
 
 
 class AzureAuthError(AzBackupError):

@@ -63,6 +63,27 @@ def build_spec(argument_spec, groups=()):
     return spec, exclusive, together, one_of
 
 
+def denied_permission(err):
+    """``(action, scope)`` when ``err`` (or the error it wraps) is Azure's refusal for want of a permission."""
+    cause = getattr(err, "cause", None)
+    for candidate in (err, getattr(err, "azure_error", None), cause, getattr(cause, "azure_error", None)):
+        if isinstance(candidate, _errors.AzureApiError) and candidate.denied_permission:
+            return candidate.denied_permission
+    return None
+
+
+def options_of_scope(scope, params):
+    """The options whose value names the resource at ``scope`` (its id, or the name it ends with)."""
+    want = scope.rstrip("/").lower()
+    name = want.rsplit("/", 1)[-1]
+    found = []
+    for key in sorted(params):
+        value = params[key]
+        if isinstance(value, str) and value and value.rstrip("/").lower() in (want, name):
+            found.append(key)
+    return found
+
+
 class AzBackupModule(object):
     """An ``AnsibleModule`` with the collection's shared options, secrets, client and failures."""
 
@@ -112,7 +133,15 @@ class AzBackupModule(object):
 
     def fail(self, err, **extra):
         # A secret met on the way (an access token already shown for the result) stays hidden in a failure.
-        self.module.no_log_values.update(_errors._SECRETS)
+        self.module.no_log_values.update(_errors.registered_secrets())
+        denied = denied_permission(err)
+        if denied:
+            options = options_of_scope(denied[1], self.params)
+            err = err.reworded(
+                "%s. These credentials lack the Azure permission %s over %s%s; docs/permissions.md lists the "
+                "permissions each module needs" % (err.msg.rstrip(". "), denied[0], denied[1],
+                                                   " (the resource of %s)" % ", ".join(options) if options else ""))
+            extra.setdefault("denied_options", options)
         _common.fail_from_error(self.module, err, **extra)
 
     def run(self, func, fail_extras=None):

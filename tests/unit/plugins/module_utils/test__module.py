@@ -13,7 +13,12 @@ import pytest
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.azbackup.restore.plugins.module_utils import _common, _module
-from ansible_collections.azbackup.restore.plugins.module_utils._errors import ValidationError, add_secret
+from ansible_collections.azbackup.restore.plugins.module_utils._errors import (
+    AzureApiError,
+    RestoreFailedError,
+    ValidationError,
+    add_secret,
+)
 from ansible_collections.azbackup.restore.plugins.module_utils._poller import WAIT_ARGSPEC
 from ansible_collections.azbackup.restore.plugins.module_utils._protected_items import PROTECTED_ITEM_ARGSPEC
 from ansible_collections.azbackup.restore.tests.unit.plugins.conftest import SUB
@@ -101,3 +106,53 @@ class TestRun:
             with pytest.raises(SystemExit):
                 module.run(fail, fail_extras=lambda: dict(seen="vault"))
         assert json.loads(capsys.readouterr().out)["seen"] == "vault"
+
+
+class TestDeniedPermission:
+    DENIED = ("The client '5a4b' with object id '5a4b' does not have authorization to perform action "
+              "'Microsoft.Storage/storageAccounts/read' over scope '/subscriptions/%s/resourceGroups/rg-restore/"
+              "providers/Microsoft.Storage/storageAccounts/strestorewe' or the scope is invalid. If access was "
+              "recently granted, please refresh your credentials." % SUB)
+
+    def denied(self, status=403, code="AuthorizationFailed"):
+        return AzureApiError(status_code=status, error_code=code, error_message=self.DENIED, method="GET",
+                             url="https://management.azure.com/x")
+
+    def test_names_the_action_the_scope_and_the_option(self, capsys):
+        def fail(m):
+            raise self.denied().with_context("Failed to read strestorewe")
+        dummy, out = run(dict(ARGS, extra="strestorewe"), fail, capsys=capsys)
+        assert out["_rc"] == 1 and out["denied_action"] == "Microsoft.Storage/storageAccounts/read"
+        assert out["denied_scope"].endswith("/storageAccounts/strestorewe") and out["denied_options"] == ["extra"]
+        assert "lack the Azure permission Microsoft.Storage/storageAccounts/read over /subscriptions/" in out["msg"]
+        assert "(the resource of extra)" in out["msg"] and out["msg"].startswith("Failed to read strestorewe: ")
+
+    def test_found_through_a_refusal_and_a_restore_failure(self, capsys):
+        wrapped = RestoreFailedError(ValidationError("no", option="x", azure_error=self.denied()))
+
+        def fail(m):
+            raise wrapped
+        dummy, out = run(ARGS, fail, capsys=capsys)
+        assert out["denied_action"] == "Microsoft.Storage/storageAccounts/read" and out["denied_options"] == []
+        assert "(the resource of" not in out["msg"] and "lack the Azure permission" in out["msg"]
+
+    @pytest.mark.parametrize("status,code", [(403, "SomethingElse"), (404, "AuthorizationFailed")])
+    def test_other_errors_are_left_alone(self, capsys, status, code):
+        def fail(m):
+            raise self.denied(status, code)
+        dummy, out = run(ARGS, fail, capsys=capsys)
+        assert "denied_action" not in out and "lack the Azure permission" not in out["msg"]
+
+    def test_linked_authorization_failed_names_the_linked_action(self):
+        err = AzureApiError(status_code=403, error_code="LinkedAuthorizationFailed", error_message=(
+            "The client 'c' with object id 'o' has permission to perform action 'Microsoft.RecoveryServices/Vaults/"
+            "backupFabrics/protectionContainers/protectedItems/recoveryPoints/restore/action' on scope '/x/rp'; "
+            "however, it does not have permission to perform action 'Microsoft.Network/virtualNetworks/subnets/"
+            "join/action' on the linked scope(s) '/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/"
+            "virtualNetworks/vnet/subnets/default' or the linked scope(s) are invalid."))
+        assert _module.denied_permission(err) == (
+            "Microsoft.Network/virtualNetworks/subnets/join/action",
+            "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/vnet/subnets/default")
+        assert _module.options_of_scope(err.denied_permission[1], dict(target_subnet="default", a=None, b=1)) == [
+            "target_subnet"]
+
