@@ -240,6 +240,6 @@ def test_reworded_keeps_type_and_fields_whatever_the_constructor():
     cause = e.ValidationError("no such vault", option="vault_name")
     err = e.RestoreFailedError(cause, result=dict(request={}), outcome=dict(changed=True))
     other = err.reworded("another message")
-    assert type(other) is e.RestoreFailedError and other.cause is cause and other.msg == "another message"
+    assert other.__class__ is e.RestoreFailedError and other.cause is cause and other.msg == "another message"
     assert other.to_fail_kwargs()["option"] == "vault_name" and other.to_fail_kwargs()["changed"] is True
     assert err.msg == "no such vault" and str(other) == "another message"

@@ -155,4 +155,3 @@ class TestDeniedPermission:
             "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/virtualNetworks/vnet/subnets/default")
         assert _module.options_of_scope(err.denied_permission[1], dict(target_subnet="default", a=None, b=1)) == [
             "target_subnet"]
-
