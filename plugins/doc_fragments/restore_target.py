@@ -68,6 +68,10 @@ options:
   target_zone:
     description:
       - The availability zone (V(1), V(2) or V(3)) of the restored disks or VM.
+      - Checked as the Azure CLI checks a cross-zone restore, against the vault (C(redundancySettings)) and the
+        recovery point; the vault must be zone-redundant, or have cross-region restore enabled, and the point must
+        be in the vault tier; unless the vault is zone-redundant the point must be of a zone-pinned VM and the
+        restore must run in the secondary region (M(azbackup.restore.crr_restore)).
     type: str
   disk_encryption_set_id:
     description:
@@ -82,7 +86,15 @@ options:
     default: false
   identity:
     description:
-      - The managed identity the restore uses to reach the staging storage account.
+      - The managed identity of the vault that the restore uses to reach the staging storage account (the Azure
+        CLI's C(--mi-system-assigned) / C(--mi-user-assigned)). The request then names the staging account in
+        C(identityBasedRestoreDetails.targetStorageAccountId) instead of C(storageAccountId), as Microsoft's
+        examples and the Azure CLI build it.
+      - The identity must be attached to the vault and needs, on the staging storage account and the target
+        resource group, the rights Azure Backup checks when a restore starts (Microsoft suggests the
+        C(VM Restore Operator) role); a user-assigned identity is read before the restore and refused when it
+        does not exist.
+      - Not for VMs with unmanaged disks.
     type: dict
     suboptions:
       type:
@@ -95,10 +107,30 @@ options:
         description:
           - The resource id of the user-assigned identity.
         type: str
+  target_subscription_id:
+    description:
+      - Cross-subscription restore (the Azure CLI's C(--target-subscription-id)). The subscription, of the same
+        Microsoft Entra tenant, that the restored disks or VM are written to. O(staging_storage_account),
+        O(target_resource_group), O(target_virtual_network) and O(target_subnet) given by name are looked up in
+        that subscription.
+      - The vault must allow it (C(restoreSettings.crossSubscriptionRestoreSettings.crossSubscriptionRestoreState)
+        not C(Disabled) or C(PermanentlyDisabled)).
+      - Not with O(restore_type=replace_disks), and not for recovery points in the snapshot tier only, of VMs with
+        unmanaged disks or of VMs encrypted with Azure Disk Encryption (see
+        U(https://learn.microsoft.com/azure/backup/backup-azure-arm-restore-vms#cross-subscription-restore-for-azure-vm)).
+    type: str
+  use_original_storage_account:
+    description:
+      - For a VM with unmanaged disks, restore the disks to their original storage accounts (Azure's
+        C(originalStorageAccountOption); the Azure CLI restores there unless C(--restore-to-staging-storage-account)).
+        The staging storage account then receives the VM's configuration only.
+      - Refused for VMs with managed disks and for recovery points whose C(originalStorageAccountOption) is false.
+    type: bool
+    default: false
   extra_properties:
     description:
       - Further properties of Azure's C(IaasVMRestoreRequest) to send, with their Azure (camelCase) names,
-        for example C(targetDiskNetworkAccessSettings) or C(securedVMDetails).
+        for example C(affinityGroup) or C(targetDomainNameId).
       - Names that are not properties of C(IaasVMRestoreRequest) in the swagger of the module's default
         api-version (2024-04-01, or 2023-01-15 for a cross-region restore), and properties the module's options
         set, are refused.

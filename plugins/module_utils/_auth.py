@@ -26,7 +26,6 @@ from collections import namedtuple
 from configparser import ConfigParser, Error as ConfigParserError
 
 from ansible_collections.azbackup.restore.plugins.module_utils._errors import (
-    AzureApiError,
     AzureAuthError,
     AzureConnectionError,
     MissingDependencyError,
@@ -34,7 +33,6 @@ from ansible_collections.azbackup.restore.plugins.module_utils._errors import (
     add_secret,
     redact_text,
 )
-from ansible_collections.azbackup.restore.plugins.module_utils._retry import RetryPolicy, retry_after_from_headers
 
 AUTH_SOURCES = ("auto", "cli", "credential_file", "env", "msi", "workload_identity")
 
@@ -64,25 +62,6 @@ ENV_VARS = dict(
 )
 
 CREDENTIALS_PATH = os.path.join("~", ".azure", "credentials")
-METADATA_API_VERSION = "2015-01-01"
-
-CloudEndpoints = namedtuple("CloudEndpoints", "name resource_manager authority_host scope")
-
-KNOWN_CLOUDS = dict(
-    AzureCloud=CloudEndpoints("AzureCloud", "https://management.azure.com/", "https://login.microsoftonline.com/",
-                              "https://management.azure.com/.default"),
-    AzureUSGovernment=CloudEndpoints("AzureUSGovernment", "https://management.usgovcloudapi.net/",
-                                     "https://login.microsoftonline.us/",
-                                     "https://management.usgovcloudapi.net/.default"),
-    AzureChinaCloud=CloudEndpoints("AzureChinaCloud", "https://management.chinacloudapi.cn/",
-                                   "https://login.chinacloudapi.cn/", "https://management.chinacloudapi.cn/.default"),
-)
-_CLOUD_ALIASES = dict(
-    azurecloud="AzureCloud", azurepubliccloud="AzureCloud", public="AzureCloud",
-    azureusgovernment="AzureUSGovernment", azureusgovernmentcloud="AzureUSGovernment",
-    azurechinacloud="AzureChinaCloud",
-)
-
 _ENV_HELP = ("client_id, secret and tenant, or the environment variables AZURE_CLIENT_ID, AZURE_SECRET "
              "(or AZURE_CLIENT_SECRET) and AZURE_TENANT (or AZURE_TENANT_ID)")
 
@@ -274,69 +253,6 @@ def resolve_settings(params, env=None, credentials_path=None):
                         profile, cloud, token_file, path, sources.source_of)
 
 
-METADATA_ATTEMPTS = 3
-
-
-def resolve_cloud(cloud_environment, session=None, timeout=30, sleep=time.sleep):
-    """``CloudEndpoints`` for a cloud name or an Azure Stack Resource Manager URL.
-
-    A URL is asked ``GET {url}/metadata/endpoints?api-version=2015-01-01`` (through ``session``, a
-    ``requests.Session``, which honours ``REQUESTS_CA_BUNDLE``): ``authentication.loginEndpoint``
-    is the authority, ``authentication.audiences[0]`` + ``/.default`` the token scope. A 429 / 5xx
-    answer or a connection error is retried (``METADATA_ATTEMPTS``, Retry-After honoured).
-    """
-    name = (cloud_environment or "AzureCloud").strip()
-    known = _CLOUD_ALIASES.get(name.lower())
-    if known:
-        return KNOWN_CLOUDS[known]
-    if name.lower().startswith("http://"):
-        raise ValidationError("cloud_environment must be an https:// URL: the Azure credentials are sent only over "
-                              "HTTPS, got %s" % name, option="cloud_environment")
-    if not name.lower().startswith("https://"):
-        raise ValidationError("cloud_environment must be AzureCloud, AzureUSGovernment, AzureChinaCloud or the "
-                              "https:// URL of a Resource Manager endpoint (Azure Stack), got %r" % name,
-                              option="cloud_environment")
-    base = name.rstrip("/")
-    url = base + "/metadata/endpoints?api-version=" + METADATA_API_VERSION
-    if session is None:
-        try:
-            import requests
-        except ImportError:
-            import traceback
-            raise MissingDependencyError("requests", traceback.format_exc())
-        session = requests.Session()
-    retry = RetryPolicy(max_attempts=METADATA_ATTEMPTS, backoff_max=10.0)
-    for attempt in range(1, METADATA_ATTEMPTS + 1):
-        last = attempt == METADATA_ATTEMPTS
-        try:
-            resp = session.get(url, headers={"Accept": "application/json"}, timeout=timeout)
-        except Exception as e:  # requests.RequestException and friends; requests may be a stand-in
-            if last or "certificate verify failed" in str(e).lower():
-                raise AzureConnectionError("Could not read the cloud metadata at %s (%d attempt(s)): %s"
-                                           % (url, attempt, e), method="GET", url=url, attempts=attempt, reason=str(e))
-            sleep(retry.delay(attempt))
-            continue
-        if retry.retryable_status(resp.status_code) and not last:
-            sleep(retry.delay(attempt, retry_after_from_headers(resp.headers)))
-            continue
-        break
-    if resp.status_code != 200:
-        err = AzureApiError.from_response(resp.status_code, resp.headers, resp.text, "GET", url, attempts=attempt)
-        raise err.with_context("Could not read the cloud metadata of cloud_environment %s" % base)
-    try:
-        doc = resp.json()
-        auth = doc["authentication"]
-        login = auth["loginEndpoint"]
-        audiences = auth["audiences"]
-        audience = audiences[0] if isinstance(audiences, list) else audiences
-        if not login or not audience:
-            raise ValueError("empty loginEndpoint or audiences")
-    except (ValueError, KeyError, IndexError, TypeError) as e:
-        raise ValidationError("The cloud metadata at %s has no authentication.loginEndpoint / audiences (%s)"
-                              % (url, e), option="cloud_environment")
-    return CloudEndpoints(base, base + "/", login, audience.rstrip("/") + "/.default")
-
-
 def _import_identity():
     """``azure.identity``, imported only when a credential is built (it is slow to import)."""
     try:
@@ -451,6 +367,16 @@ class TokenProvider(object):
         if self._token is None or self._expires_on - now <= self._margin:
             self._fetch(now)
         return self._token
+
+    def token_for_tenant(self, tenant_id):
+        """A token of the same identity for another tenant (ARM's ``x-ms-authorization-auxiliary``, e.g. a
+        Resource Guard's tenant); not cached, registered as a secret."""
+        try:
+            access = self.credential.get_token(self.scope, tenant_id=tenant_id)
+        except Exception as e:
+            raise self._convert(e)
+        add_secret(access.token)
+        return access.token
 
     def invalidate(self):
         self._token = None

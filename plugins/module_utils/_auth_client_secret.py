@@ -19,7 +19,7 @@ import time
 from collections import namedtuple
 from urllib.parse import quote, urlsplit
 
-from ansible_collections.azbackup.restore.plugins.module_utils._auth import KNOWN_CLOUDS
+from ansible_collections.azbackup.restore.plugins.module_utils._cloud import KNOWN_CLOUDS
 from ansible_collections.azbackup.restore.plugins.module_utils._errors import AzureAuthError
 from ansible_collections.azbackup.restore.plugins.module_utils._retry import RetryPolicy, retry_after_from_headers
 
@@ -72,12 +72,15 @@ class ClientSecretTokenCredential(object):
     def get_token(self, *scopes, **kwargs):
         data = dict(grant_type="client_credentials", client_id=self.client_id, client_secret=self._secret,
                     scope=" ".join(scopes))
+        tenant = kwargs.get("tenant_id")
+        token_url = self.token_url if not tenant or tenant == self.tenant_id else "%s/%s/oauth2/v2.0/token" % (
+            self.authority_host.rstrip("/"), quote(tenant, safe=""))
         retry = RetryPolicy(max_attempts=TOKEN_REQUEST_ATTEMPTS, backoff_max=10.0)
         for attempt in range(1, TOKEN_REQUEST_ATTEMPTS + 1):
             last = attempt == TOKEN_REQUEST_ATTEMPTS
             now = self._clock()
             try:
-                resp = self.session.post(self.token_url, data=data, headers={"Accept": "application/json"},
+                resp = self.session.post(token_url, data=data, headers={"Accept": "application/json"},
                                          timeout=self.timeout, allow_redirects=False)
             except Exception as e:  # requests.RequestException and friends
                 text = "%s: %s" % (type(e).__name__, e)

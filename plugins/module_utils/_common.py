@@ -37,10 +37,10 @@ from ansible_collections.azbackup.restore.plugins.module_utils._auth import (
     TokenProvider,
     build_credential,
     read_credential_file,
-    resolve_cloud,
     resolve_settings,
 )
 from ansible_collections.azbackup.restore.plugins.module_utils._auth_client_secret import client_secret_credential
+from ansible_collections.azbackup.restore.plugins.module_utils._cloud import resolve_cloud
 from ansible_collections.azbackup.restore.plugins.module_utils._errors import (
     AzBackupError,
     AzureAuthError,
@@ -48,6 +48,7 @@ from ansible_collections.azbackup.restore.plugins.module_utils._errors import (
     redact_text,
 )
 from ansible_collections.azbackup.restore.plugins.module_utils._poller import WAIT_ARGSPEC
+from ansible_collections.azbackup.restore.plugins.module_utils._resource_id import check_segment
 from ansible_collections.azbackup.restore.plugins.module_utils._retry import RetryPolicy
 from ansible_collections.azbackup.restore.plugins.module_utils._version import COLLECTION_VERSION
 
@@ -105,6 +106,8 @@ def get_client(module_params, session=None, env=None, credentials_path=None):
         raise MissingDependencyError("requests", REQUESTS_IMPORT_ERROR)
     params = module_params or {}
     settings = resolve_settings(params, env, credentials_path)
+    if settings.tenant is not None:  # a segment of the token endpoint's path
+        check_segment(settings.tenant, "tenant", "tenant")
     api_timeout = params.get("api_timeout") or AUTH_ARGSPEC["api_timeout"]["default"]
     max_retries = params.get("max_retries")
     if max_retries is None:

@@ -60,7 +60,7 @@ def secondary_region_of(client, subscription_id, vault, secondary_region=None):
     """The vault's secondary region: ``secondary_region`` when given, else the paired region of the
     vault's location as ARM's locations API names it (both normalized: ``northeurope``)."""
     if secondary_region:
-        return normalize_region(secondary_region)
+        return rid.check_segment(normalize_region(secondary_region), "region", "secondary_region")
     location = (vault or {}).get("location")
     if not location:
         raise ValidationError("the vault has no location to find its paired region from; set secondary_region",

@@ -17,6 +17,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import contextlib
+import datetime
 import re
 import time
 
@@ -32,9 +33,9 @@ from ansible_collections.azbackup.restore.plugins.module_utils._protected_items 
     vault_missing_text,
 )
 from ansible_collections.azbackup.restore.plugins.module_utils._time import (
+    format_azure_time,
     format_filter_time,
     format_time,
-    parse_azure_time,
     parse_job_rp_time,
     parse_time,
 )
@@ -59,6 +60,9 @@ JOB_STATUSES = ["InProgress", "Completed", "CompletedWithWarnings", "Failed", "C
 JOB_INTERVAL = 15.0
 JOB_MAX_INTERVAL = 120.0
 JOB_BACKOFF = 1.5
+
+# How far back a watch's first job list looks (a job started earlier is read alone, giving its start).
+WATCH_LOOKBACK = datetime.timedelta(days=1)
 
 # Keys of a restore job's propertyBag, spelled as Azure spells them (note the trailing space).
 BAG_RP_TIME = "Recovery point time "
@@ -107,11 +111,6 @@ def _tasks(ext):
                  details=t.get("taskExecutionDetails")) for t in ext.get("tasksList") or []]
 
 
-def _time_or_none(value):
-    parsed = parse_azure_time(value)
-    return format_time(parsed) if parsed else None
-
-
 def normalize_job(resource):
     """A job resource as the modules return it."""
     props = resource.get("properties") or {}
@@ -126,8 +125,8 @@ def normalize_job(resource):
         entity=props.get("entityFriendlyName"),
         backup_management_type=props.get("backupManagementType"),
         container_name=props.get("containerName"),
-        start_time=_time_or_none(props.get("startTime")),
-        end_time=_time_or_none(props.get("endTime")),
+        start_time=format_azure_time(props.get("startTime")),
+        end_time=format_azure_time(props.get("endTime")),
         duration=props.get("duration"),
         activity_id=props.get("activityId"),
         actions=list(props.get("actionsInfo") or []),
@@ -412,3 +411,85 @@ def wait_for_jobs(read, jobs, timeout, poll_interval=None, sleep=time.sleep, clo
 
     return _poller.wait_until(fetch, lambda p: not p, timeout, sleep=sleep, clock=clock,
                               **job_poll(poll_interval, first_poll_now))
+
+
+def job_summary(jobs):
+    """How many of these normalized jobs are done, running (with Azure's progress) and failed, and a
+    one-line ``text``: ``"3 of 5 done: 2 completed, 1 failed; 2 running (45%, 80%)"``."""
+    jobs = [j for j in jobs if j]
+    completed = [j for j in jobs if j.get("status") in JOB_SUCCEEDED]
+    failed = [j for j in jobs if j.get("status") in JOB_FAILED]
+    running = [j for j in jobs if not job_is_terminal(j)]
+    progress = [float(p) for p in [(j.get("extended_info") or {}).get("progress_percentage") for j in running]
+                if p is not None]
+    text = "%d of %d done: %d completed, %d failed; %d running" % (
+        len(completed) + len(failed), len(jobs), len(completed), len(failed), len(running))
+    if progress:
+        text += " (%s)" % ", ".join("%g%%" % p for p in sorted(progress))
+    return dict(total=len(jobs), completed=len(completed), failed=len(failed), running=len(running),
+                progress=sorted(progress), text=text)
+
+
+def _merged(old, new):
+    """A listed job over what was known of it: a list may leave out what a read of the job gives."""
+    out, ext = dict(old or {}), dict((old or {}).get("extended_info") or {})
+    out.update((k, v) for k, v in new.items() if v not in (None, "", [], {}) or k not in out)
+    ext.update((k, v) for k, v in (new.get("extended_info") or {}).items() if v not in (None, "", [], {}))
+    return dict(out, extended_info=ext)
+
+
+def _watch_filters(reader, jobs, keys, now):
+    """The ``operation`` and ``start`` of the one job list that covers the jobs of ``keys``."""
+    known = [jobs[k] for k in keys if jobs.get(k)]
+    starts = [parse_time(j["start_time"]) for j in known if j.get("start_time")]
+    operations = set(j.get("operation") for j in known if j.get("operation"))
+    if len(known) < len(keys):
+        operations.add(reader.operation)
+    if len(starts) < len(keys):
+        starts.append(now - WATCH_LOOKBACK)
+    return dict(operation=operations.pop() if len(operations) == 1 else None, start=min(starts))
+
+
+def watch_round(reader, jobs, keys, now=None):
+    """One poll round over the jobs of ``keys`` in ``jobs`` (key -> normalized job, None when not read
+    yet; updated in place), all of one ``reader``: ONE job list (every page) filtered by operation and
+    the earliest start time of these jobs, then a read of each job the list shows ended (for its full
+    property bag) or does not show; a job alone is read (one request too). Returns the keys still running."""
+    now = now or datetime.datetime.now(datetime.timezone.utc)
+    listed = {} if len(keys) == 1 else dict(
+        (str(j.get("job_id")).lower(), j) for j in reader.list(**_watch_filters(reader, jobs, keys, now)))
+    for key in keys:
+        seen = listed.get(str(getattr(key, "job_id", key)).lower())
+        if seen is not None and not job_is_terminal(seen):
+            jobs[key] = _merged(jobs.get(key), seen)
+        else:
+            jobs[key] = reader.get(getattr(key, "job_id", key))
+    return [k for k in keys if not job_is_terminal(jobs[k])]
+
+
+def watch_jobs(reader, jobs, timeout, poll_interval=None, sleep=time.sleep, clock=time.monotonic, now=None,
+               on_round=None):
+    """``wait_for_jobs`` at the cost of one job list per reader and round plus one read of each job as it
+    ends (``watch_round``), however many jobs; the first round is at once when a job is not read yet, else
+    after one interval. ``jobs``: key (a job id, or has a
+    ``job_id``) -> normalized job or None (not read yet), updated in place. ``reader``: a reader, or a
+    function key -> reader for jobs of several regions. ``on_round(jobs)`` after each round.
+    Returns ``_poller.WaitResult``; ``result.last`` is the list of keys still running."""
+    pending = [k for k, j in jobs.items() if not j or not job_is_terminal(j)]
+    if not pending:
+        return _poller.WaitResult(True, [], 0.0, 0)
+    reader_of = (lambda key: reader) if hasattr(reader, "list") else reader
+
+    def fetch():
+        readers, running = [], []
+        for key in pending:
+            readers += [] if any(r is reader_of(key) for r in readers) else [reader_of(key)]
+        for one in readers:
+            running += watch_round(one, jobs, [k for k in pending if reader_of(k) is one], now() if now else None)
+        pending[:] = [k for k in pending if k in running]
+        if on_round:
+            on_round(jobs)
+        return list(pending)
+
+    return _poller.wait_until(fetch, lambda p: not p, timeout, sleep=sleep, clock=clock,
+                              **job_poll(poll_interval, first_poll_now=not all(jobs.values())))

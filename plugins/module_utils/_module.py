@@ -19,12 +19,13 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import copy
+import re
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.azbackup.restore.plugins.module_utils import _common, _errors
 from ansible_collections.azbackup.restore.plugins.module_utils._poller import WAIT_ARGSPEC
-from ansible_collections.azbackup.restore.plugins.module_utils._errors import AzBackupError, add_secret
+from ansible_collections.azbackup.restore.plugins.module_utils._errors import AzBackupError, ValidationError, add_secret
 from ansible_collections.azbackup.restore.plugins.module_utils._protected_items import (
     PROTECTED_ITEM_ARGSPEC,
     PROTECTED_ITEM_MUTUALLY_EXCLUSIVE,
@@ -82,6 +83,13 @@ def options_of_scope(scope, params):
         if isinstance(value, str) and value and value.rstrip("/").lower() in (want, name):
             found.append(key)
     return found
+
+
+def check_api_version(value, option="api_version"):
+    """A refusal naming ``option`` unless ``value`` is None or shaped as Azure's api-versions (2024-04-01)."""
+    if value is not None and not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}(-preview)?", value):
+        raise ValidationError("%s must be an Azure api-version such as 2024-04-01 (or 2024-04-01-preview), got %r"
+                              % (option, value[:80]), option=option)
 
 
 class AzBackupModule(object):
@@ -149,6 +157,7 @@ class AzBackupModule(object):
         warnings); an AzBackupError fails the task with its message and details, plus the keys
         ``fail_extras()`` returns when given (what the task had read so far)."""
         try:
+            check_api_version(self.params.get("api_version"))
             result = func(self)
         except AzBackupError as e:
             self.fail(e, **(fail_extras() if fail_extras else {}))

@@ -13,9 +13,12 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import contextlib
+import fnmatch
 
+from ansible_collections.azbackup.restore.plugins.module_utils import _api_versions as api
 from ansible_collections.azbackup.restore.plugins.module_utils import _resource_id as rid
 from ansible_collections.azbackup.restore.plugins.module_utils._errors import AzureApiError, ValidationError
+from ansible_collections.azbackup.restore.plugins.module_utils._time import format_azure_time
 
 # The argument spec of the options that name a protected VM; its documentation is the doc
 # fragment azbackup.restore.protected_item (the two must not drift).
@@ -88,7 +91,10 @@ def parse_vm_id(vm_id, option="vm_id"):
             (parsed.get("type") or "").lower() != "virtualmachines" or parsed.get("children"):
         raise ValidationError("%s must be the id of a Microsoft.Compute/virtualMachines resource, got %r"
                               % (option, vm_id), option=option)
-    return parsed["subscription"], parsed["resource_group"], parsed["name"]
+    # each part becomes a path segment: refused here, naming the option it came from
+    return (rid.check_segment(parsed["subscription"], "subscription_id", option),
+            rid.check_segment(parsed["resource_group"], "resource_group", option),
+            rid.check_segment(parsed["name"], "vm", option))
 
 
 def protected_item_ref(params, subscription_id):
@@ -148,3 +154,144 @@ def refusing_not_found(failed, not_found, option, item=None):
         if e.status_code == 404:
             raise not_found_refusal(e, not_found, option, item)
         raise e.with_context(failed, show_correlation_id=True)
+
+
+# --------------------------------------------------------------------------------------------
+# The VMs a vault protects (BackupProtectedItems_List; BackupProtectedItemsCrr_List in the
+# secondary region)
+
+# Azure's $filter of the list: the one the Azure CLI sends for VMs. The other filters are applied
+# client-side, and these two again.
+VM_ITEMS_FILTER = "backupManagementType eq 'AzureIaasVM' and itemType eq 'VM'"
+VM_ITEM_TYPES = ("microsoft.compute/virtualmachines", "microsoft.classiccompute/virtualmachines")
+# The client-side filters (module options of the same names).
+ITEM_FILTERS = ("vm_resource_group", "vm_name", "protection_state", "health_status", "policy_name")
+
+
+class VaultRef(object):
+    """A vault, with the attributes of ProtectedItemRef that name it (``read_vault`` and
+    ``require_crr`` take either)."""
+
+    def __init__(self, subscription_id, vault_resource_group, vault_name):
+        self.subscription_id = subscription_id
+        self.vault_resource_group = vault_resource_group
+        self.vault_name = vault_name
+
+    @property
+    def vault_id(self):
+        return rid.vault_id(self.subscription_id, self.vault_resource_group, self.vault_name)
+
+    def describe(self):
+        return "vault %s (resource group %s)" % (self.vault_name, self.vault_resource_group)
+
+
+def vault_ref(params, subscription_id):
+    """A VaultRef from the vault_name / vault_resource_group options, its names checked."""
+    if not params.get("vault_name") or not params.get("vault_resource_group"):
+        raise ValidationError("vault_name and vault_resource_group are required", option="vault_name")
+    ref = VaultRef(subscription_id, params["vault_resource_group"], params["vault_name"])
+    ref.vault_id  # a name that cannot be a URL path segment is refused before any request
+    return ref
+
+
+def _container_and_item(resource, props):
+    """(container_name, protected_item_name) as the other modules take them: from the item's id."""
+    try:
+        return rid.names_from_protected_item_id(resource.get("id") or "")
+    except ValueError:
+        container = props.get("containerName")
+        if container and len(container.split(";")) == 3:  # containerName lacks the first segment
+            container = "IaasVMContainer;" + container
+        return container, resource.get("name")
+
+
+def _vm_of(props, item_name):
+    """(vm_id, vm_resource_group, vm_name) of a listed item: from its VM id, else its item name
+    (``VM;iaasvmcontainerv2;{rg};{vm}``)."""
+    vm_id = props.get("virtualMachineId") or props.get("sourceResourceId") or None
+    parsed = {}
+    if vm_id:
+        try:
+            parsed = rid.parse_resource_id(vm_id)
+        except ValueError:
+            parsed = {}
+    parts = (item_name or "").split(";") if len((item_name or "").split(";")) >= 4 else [None, None]
+    vm_rg = parsed.get("resource_group") or parts[-2]
+    vm_name = props.get("friendlyName") or parsed.get("name") or parts[-1]
+    return vm_id, vm_rg, vm_name
+
+
+def normalize_protected_item(resource):
+    """A protected VM of a vault's list as the modules return it (snake_case; raw properties kept)."""
+    props = resource.get("properties") or {}
+    ext = props.get("extendedInfo") or {}
+    container, item = _container_and_item(resource, props)
+    vm_id, vm_rg, vm_name = _vm_of(props, item)
+    policy_id = props.get("policyId") or None
+    return dict(
+        id=resource.get("id"),
+        name=resource.get("name"),
+        vm_id=vm_id,
+        vm_name=vm_name,
+        vm_resource_group=vm_rg,
+        container_name=container,
+        protected_item_name=item,
+        protection_state=props.get("protectionState"),
+        protection_status=props.get("protectionStatus"),
+        health_status=props.get("healthStatus"),
+        last_backup_status=props.get("lastBackupStatus"),
+        last_backup_time=format_azure_time(props.get("lastBackupTime")),
+        last_recovery_point=format_azure_time(props.get("lastRecoveryPoint")),
+        oldest_recovery_point=format_azure_time(ext.get("oldestRecoveryPoint")),
+        recovery_point_count=ext.get("recoveryPointCount"),
+        policy_name=props.get("policyName") or (policy_id.rstrip("/").split("/")[-1] if policy_id else None),
+        policy_id=policy_id,
+        properties=props,
+    )
+
+
+def _is_vm_item(props):
+    """What the $filter asks for, checked again (a property Azure left out does not count against it)."""
+    return ((props.get("backupManagementType") or "AzureIaasVM").lower() == "azureiaasvm"
+            and (props.get("workloadType") or "VM").lower() == "vm"
+            and (props.get("protectedItemType") or VM_ITEM_TYPES[0]).lower() in VM_ITEM_TYPES)
+
+
+def _one_of(value, wanted):
+    if not wanted:
+        return True
+    wanted = [wanted] if isinstance(wanted, str) else wanted
+    return (value or "").lower() in [str(w).lower() for w in wanted]
+
+
+def select_protected_items(items, vm_resource_group=None, vm_name=None, protection_state=None,
+                           health_status=None, policy_name=None):
+    """The normalized items matching every filter given (case-insensitive; ``vm_name`` is an
+    fnmatch-style pattern; the others take one value or a list), by VM resource group and name."""
+    out = []
+    for it in items:
+        if not _is_vm_item(it.get("properties") or {}):
+            continue
+        if vm_resource_group and (it.get("vm_resource_group") or "").lower() != vm_resource_group.lower():
+            continue
+        if vm_name and not fnmatch.fnmatchcase((it.get("vm_name") or "").lower(), vm_name.lower()):
+            continue
+        if _one_of(it.get("protection_state"), protection_state) and _one_of(it.get("health_status"), health_status) \
+                and _one_of(it.get("policy_name"), policy_name):
+            out.append(it)
+    out.sort(key=lambda i: ((i.get("vm_resource_group") or "").lower(), (i.get("vm_name") or "").lower()))
+    return out
+
+
+def list_protected_items(client, vault, secondary=False, api_version=None):
+    """Every protected VM of ``vault`` (a VaultRef), every page, normalized; the $filter is
+    VM_ITEMS_FILTER. ``secondary`` lists those replicated to the paired region: the same URL with
+    the cross-region restore api-version (BackupProtectedItemsCrr_List spells it with a trailing
+    slash). A missing vault is refused naming vault_name (or vault_resource_group)."""
+    url = vault.vault_id + ("/backupProtectedItems/" if secondary else "/backupProtectedItems")
+    with refusing_not_found("Failed to list the protected items of %s%s" % (
+            vault.describe(), " in the secondary region" if secondary else ""),
+            vault_missing_text(vault), "vault_name", vault):
+        raw = list(client.list(url, api_version=api_version or (api.CRR if secondary else api.BACKUP),
+                               params={"$filter": VM_ITEMS_FILTER}))
+    return [normalize_protected_item(r) for r in raw]

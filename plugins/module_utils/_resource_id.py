@@ -117,6 +117,9 @@ _KINDS = {
                           "an operation id: a GUID, or the letters, digits, '-', '_', '+' and '=' of a "
                           "cross-region restore operation id"),
     "subscription_id": _Kind(36, _regex(_GUID), "a subscription id (a GUID)", min_len=36),
+    # The Azure AD tenant: a segment of the token endpoint's path.
+    "tenant": _Kind(256, _regex(r"[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?"),
+                    "a tenant id (a GUID) or a tenant domain name such as contoso.onmicrosoft.com"),
     "resource_group": _Kind(90, _resource_group_ok,
                             "a resource group name: 1 to 90 letters, digits, '_', '-', '.', '(' and ')', "
                             "not ending with '.'"),

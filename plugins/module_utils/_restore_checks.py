@@ -12,12 +12,17 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import re
+
 from ansible_collections.azbackup.restore.plugins.module_utils import _api_versions as api
+from ansible_collections.azbackup.restore.plugins.module_utils import _resource_id as rid
 from ansible_collections.azbackup.restore.plugins.module_utils._errors import AzureApiError, ValidationError
 from ansible_collections.azbackup.restore.plugins.module_utils._jobs import same_name
 from ansible_collections.azbackup.restore.plugins.module_utils._recovery_points import needs_rehydration
 from ansible_collections.azbackup.restore.plugins.module_utils._restore_request import (
+    DISK_ACCESS_OPTIONS,
     check_extra_properties,
+    edge_zone,
     rehydration_duration,
     wants_rehydration,
 )
@@ -26,6 +31,17 @@ from ansible_collections.azbackup.restore.plugins.module_utils._vault import nor
 
 # Storage account SKUs a restore cannot stage in (zone-redundant).
 ZONE_REDUNDANT_SKU_SUFFIXES = ("_ZRS", "_GZRS", "_RAGZRS")
+
+# Cross-subscription restore: the vault's restoreSettings.crossSubscriptionRestoreSettings state, and
+# what Microsoft's "Restore Azure VM data in the Azure portal" page (section "Cross Subscription Restore
+# for Azure VM", https://learn.microsoft.com/azure/backup/backup-azure-arm-restore-vms) rules out: a
+# replacement of the source VM's disks (it stays where it is; the CLI applies --target-subscription-id to
+# the other restore types only), recovery points in the snapshot tier only, unmanaged VMs and VMs
+# encrypted with Azure Disk Encryption.
+CSR_SETTING = "restoreSettings.crossSubscriptionRestoreSettings.crossSubscriptionRestoreState"
+CSR_REFUSED_STATES = ("disabled", "permanentlydisabled")
+CSR_DOC = ("https://learn.microsoft.com/azure/backup/backup-azure-arm-restore-vms"
+           "#cross-subscription-restore-for-azure-vm")
 
 # Azure's answer when another operation already runs on the protected item.
 IN_PROGRESS_ERROR_CODES = (
@@ -95,6 +111,74 @@ def check_disks_and_identity(params):
         rehydration_duration(params["rehydration_duration"])
 
 
+def _check_id(value, option, namespace, rtype):
+    """``value`` must be the resource id of a ``namespace``/``rtype`` resource."""
+    try:
+        if isinstance(value, str) and value != value.strip():  # the id is read as given, not as parsed
+            raise ValueError("resource id %r has leading or trailing whitespace" % value[:200])
+        parsed = rid.parse_resource_id(value)
+    except ValueError as e:
+        raise ValidationError("%s is not a valid resource id: %s" % (option, e), option=option)
+    got = "%s/%s" % (parsed.get("namespace") or "", parsed.get("type") or "")
+    if got.lower() != ("%s/%s" % (namespace, rtype)).lower() or parsed.get("children"):
+        raise ValidationError("%s must be the id of a %s/%s resource, got %r" % (option, namespace, rtype, value),
+                              option=option)
+    # the id is read as given: its parts must be names Azure gives
+    rid.check_segment(parsed["subscription"], "subscription_id", option)
+    rid.check_segment(parsed["resource_group"], "resource_group", option)
+    rid.check_segment(parsed["name"], "name", option)
+    return parsed
+
+
+def check_new_options(params, restore_type):
+    """target_subscription_id, identity, disk_network_access, the confidential VM key and the edge zone alone."""
+    sub = params.get("target_subscription_id")
+    if sub:
+        rid.check_segment(sub, "subscription_id", "target_subscription_id")
+        if restore_type == "replace_disks":
+            raise ValidationError("target_subscription_id applies to restore_disks and new_vm: restore_type="
+                                  "replace_disks replaces the disks of the source VM in its own subscription",
+                                  option="target_subscription_id")
+        for option in ("target_resource_group", "staging_storage_account", "target_virtual_network", "target_subnet"):
+            value = params.get(option)
+            if is_id(value) and value.split("/")[2].lower() != sub.lower():
+                raise ValidationError("%s is in subscription %s, but target_subscription_id is %s: a "
+                                      "cross-subscription restore writes everything to the target subscription"
+                                      % (option, value.split("/")[2], sub), option=option)
+        if params.get("restore_to_edge_zone"):
+            raise ValidationError("restore_to_edge_zone cannot be combined with target_subscription_id (the Azure CLI "
+                                  "refuses an edge zone restore to another subscription)",
+                                  option="restore_to_edge_zone")
+    identity = params.get("identity")
+    if identity and identity.get("id"):
+        _check_id(identity["id"], "identity", "Microsoft.ManagedIdentity", "userAssignedIdentities")
+    access = params.get("disk_network_access")
+    if access:
+        option, access_id = access.get("option"), access.get("disk_access_id")
+        if option not in DISK_ACCESS_OPTIONS:
+            raise ValidationError("disk_network_access.option must be one of %s" % ", ".join(DISK_ACCESS_OPTIONS),
+                                  option="disk_network_access")
+        if option == "EnablePrivateAccessForAllDisks" and not access_id:
+            raise ValidationError("disk_network_access.disk_access_id (a Microsoft.Compute/diskAccesses id) is "
+                                  "required with option=EnablePrivateAccessForAllDisks", option="disk_network_access")
+        if option != "EnablePrivateAccessForAllDisks" and access_id:
+            raise ValidationError("disk_network_access.disk_access_id applies to option=EnablePrivateAccessForAllDisks "
+                                  "only", option="disk_network_access")
+        if access_id:
+            _check_id(access_id, "disk_network_access", "Microsoft.Compute", "diskAccesses")
+    tenant = params.get("resource_guard_tenant_id")
+    if tenant is not None and not re.match(r"^(?:[0-9A-Fa-f]{8}-(?:[0-9A-Fa-f]{4}-){3}[0-9A-Fa-f]{12}|"
+                                           r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+)$", tenant):
+        raise ValidationError("resource_guard_tenant_id must be a tenant id (a GUID) or a tenant domain name such as "
+                              "contoso.onmicrosoft.com, got %r" % (tenant,), option="resource_guard_tenant_id")
+    des = params.get("secured_vm_os_disk_encryption_set_id")
+    if des:
+        _check_id(des, "secured_vm_os_disk_encryption_set_id", "Microsoft.Compute", "diskEncryptionSets")
+    if params.get("use_original_storage_account") and params.get("restore_as_unmanaged_disks"):
+        raise ValidationError("use_original_storage_account and restore_as_unmanaged_disks are mutually exclusive",
+                              option="use_original_storage_account")
+
+
 def check_options(params, restore_type, flavour):
     """Refuse option combinations before any request; ValidationError names the option."""
     check_restore_type(params, restore_type, flavour.restore_types)
@@ -102,7 +186,90 @@ def check_options(params, restore_type, flavour):
         raise ValidationError("a cross-region restore cannot restore archive-tier recovery points, so it takes no "
                               "rehydration options", option="rehydration_priority")
     check_disks_and_identity(params)
+    check_new_options(params, restore_type)
     check_extra_properties(params.get("extra_properties"), flavour.request_properties, flavour.api_version)
+
+
+def check_point_options(point, params):
+    """identity, target_subscription_id, use_original_storage_account, disk_network_access and
+    restore_to_edge_zone against the (normalized) recovery point, as the Azure CLI checks them."""
+    name = point.get("name")
+    props = point.get("properties") or {}
+    if params.get("identity") and point.get("is_managed") is False:
+        raise ValidationError("recovery point %s is of a VM with unmanaged disks, and a restore with a managed "
+                              "identity is not supported for unmanaged VMs: leave identity out" % name,
+                              option="identity")
+    if params.get("target_subscription_id"):
+        if point.get("is_managed") is False:
+            why = "of a VM with unmanaged disks"
+        elif point.get("is_encrypted"):
+            why = "of a VM encrypted with Azure Disk Encryption"
+        elif "HardenedRP" not in (point.get("usable_tiers") or []):
+            why = "in the snapshot tier only"
+        else:
+            why = None
+        if why:
+            raise ValidationError("recovery point %s is %s, which Azure cannot restore to another subscription (%s): "
+                                  "leave target_subscription_id out" % (name, why, CSR_DOC),
+                                  option="target_subscription_id")
+    if params.get("use_original_storage_account"):
+        if point.get("is_managed") is not False:
+            raise ValidationError("use_original_storage_account applies to VMs with unmanaged disks, and recovery "
+                                  "point %s is of a VM with managed disks" % name,
+                                  option="use_original_storage_account")
+        if not props.get("originalStorageAccountOption"):
+            raise ValidationError("recovery point %s cannot restore the disks to their original storage accounts "
+                                  "(its originalStorageAccountOption is false): leave use_original_storage_account "
+                                  "out to restore them to the staging storage account" % name,
+                                  option="use_original_storage_account")
+    if "isPrivateAccessEnabledOnAnyDisk" in props:
+        private = props.get("isPrivateAccessEnabledOnAnyDisk")
+        given = (params.get("disk_network_access") or {}).get("option")
+        if private and not given:
+            raise ValidationError("recovery point %s has private access enabled on a disk: set "
+                                  "disk_network_access.option (SameAsOnSourceDisks, EnablePrivateAccessForAllDisks "
+                                  "or EnablePublicAccessForAllDisks)" % name, option="disk_network_access")
+        if given and not private:
+            raise ValidationError("disk_network_access applies to recovery points with private access enabled on a "
+                                  "disk, and recovery point %s has none" % name, option="disk_network_access")
+    if params.get("restore_to_edge_zone") and not edge_zone(point):
+        raise ValidationError("recovery point %s is not of an edge zone VM (it has no extendedLocation): leave "
+                              "restore_to_edge_zone out" % name, option="restore_to_edge_zone")
+
+
+def check_zone(point, params, vault, secondary=False):
+    """A restore to another zone (target_zone), as the Azure CLI checks it: the vault must be
+    zone-redundant or have cross-region restore, the point must be in the vault tier and, unless the
+    vault is zone-redundant, of a zone-pinned VM and restored in the secondary region."""
+    zone = params.get("target_zone")
+    if zone in (None, "") or str(zone) not in ("1", "2", "3"):
+        return  # no zone, or one Azure's validation refuses with its own words
+    if [str(zone)] == [str(z) for z in point.get("zones") or []]:
+        return  # the zone the VM was in: no cross-zone restore
+    redundancy = ((vault or {}).get("properties") or {}).get("redundancySettings") or {}
+    if not redundancy:
+        return
+    zrs = (redundancy.get("standardTierStorageRedundancy") or "").lower() == "zoneredundant"
+    crr = (redundancy.get("crossRegionRestore") or "").lower() == "enabled"
+    name = point.get("name")
+    if not (zrs or crr):
+        raise ValidationError("target_zone needs a zone-redundant vault or a vault with cross-region restore enabled, "
+                              "and vault %s is %s without cross-region restore: leave target_zone out"
+                              % ((vault or {}).get("name"), redundancy.get("standardTierStorageRedundancy")),
+                              option="target_zone")
+    if "HardenedRP" not in (point.get("usable_tiers") or []):
+        raise ValidationError("target_zone needs a recovery point in the vault tier, and %s is in the %s tier only"
+                              % (name, ", ".join(point.get("usable_tiers") or []) or "?"), option="target_zone")
+    if not zrs:
+        if not point.get("zones"):
+            raise ValidationError("target_zone needs a zone-redundant vault or a recovery point of a zone-pinned VM, "
+                                  "and recovery point %s has no zone" % name, option="target_zone")
+        if not secondary:
+            raise ValidationError("target_zone in the vault's own region needs a zone-redundant vault, and vault %s "
+                                  "is %s: restore to another zone in the secondary region (crr_restore), or leave "
+                                  "target_zone out" % ((vault or {}).get("name"),
+                                                       redundancy.get("standardTierStorageRedundancy")),
+                                  option="target_zone")
 
 
 def check_point(point, params, restore_type, can_rehydrate=True):
@@ -192,8 +359,34 @@ def check_storage_account(cache, storage_account_id, region, secondary=False):
     return sa
 
 
-def check_resources(cache, targets, restore_type, source_vm_id, secondary=False):
+def check_cross_subscription(vault, params):
+    """The vault's cross-subscription restore setting allows a restore to target_subscription_id."""
+    sub = params.get("target_subscription_id")
+    vault_sub = ((vault or {}).get("id") or "").split("/")[2:3]
+    if not sub or (vault_sub and vault_sub[0].lower() == sub.lower()):
+        return
+    settings = (((vault or {}).get("properties") or {}).get("restoreSettings") or {}).get(
+        "crossSubscriptionRestoreSettings") or {}
+    state = settings.get("crossSubscriptionRestoreState")
+    if state and state.lower() in CSR_REFUSED_STATES:
+        raise ValidationError("vault %s does not allow cross-subscription restore (%s is %s)%s: restore in the "
+                              "vault's subscription, or have the vault's owner enable it"
+                              % ((vault or {}).get("name"), CSR_SETTING, state,
+                                 ", and it can never be enabled again" if state.lower() == "permanentlydisabled"
+                                 else ""), option="target_subscription_id")
+
+
+def check_identity(cache, params):
+    """A user-assigned identity must exist (the vault restores with it)."""
+    identity = params.get("identity") or {}
+    if identity.get("id") and cache.get(identity["id"], api.MANAGED_IDENTITY) is None:
+        raise ValidationError("user-assigned identity %s does not exist" % identity["id"], option="identity",
+                              azure_error=cache.not_found(identity["id"]))
+
+
+def check_resources(cache, targets, restore_type, source_vm_id, secondary=False, params=None):
     """The pre-flight checks that read the target resources (each GET once per run)."""
+    check_identity(cache, params or {})
     check_storage_account(cache, targets.storage_account_id, targets.region, secondary=secondary)
     if targets.resource_group_id and cache.get(targets.resource_group_id, api.RESOURCE_GROUP) is None:
         raise ValidationError("target resource group %s does not exist" % targets.resource_group_name,

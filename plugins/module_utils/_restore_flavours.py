@@ -20,6 +20,7 @@ import time
 
 from ansible_collections.azbackup.restore.plugins.module_utils import _api_versions as api
 from ansible_collections.azbackup.restore.plugins.module_utils import _crr
+from ansible_collections.azbackup.restore.plugins.module_utils import _resource_guard as guard
 from ansible_collections.azbackup.restore.plugins.module_utils import _resource_id as rid
 from ansible_collections.azbackup.restore.plugins.module_utils._errors import (
     AzBackupError,
@@ -37,9 +38,12 @@ from ansible_collections.azbackup.restore.plugins.module_utils._protected_items 
 from ansible_collections.azbackup.restore.plugins.module_utils._recovery_points import FILTERS, RecoveryPoints
 from ansible_collections.azbackup.restore.plugins.module_utils._restore_checks import (
     ResourceCache,
+    check_cross_subscription,
     check_options,
     check_point,
+    check_point_options,
     check_resources,
+    check_zone,
     validate_with_azure,
 )
 from ansible_collections.azbackup.restore.plugins.module_utils._restore_request import (
@@ -71,6 +75,7 @@ class PrimaryRestore(object):
         self.region = None
         self.vault = None
         self.point = None
+        self.guard = None
 
     def locate(self, vault):
         """The region the restore writes to: the ``region`` option, else the vault's."""
@@ -100,6 +105,14 @@ class PrimaryRestore(object):
                                   "restores to the vault's region; use azbackup.restore.crr_restore for the "
                                   "secondary region" % (self.region, self.item.vault_name, vault_region),
                                   option="region")
+        # Multi-user authorization, as the Azure CLI does it: the guard's operation request in the body and,
+        # for a guard in another tenant, a token of that tenant beside the caller's.
+        self.guard = guard.restore_guard(self.client, self.item.vault_id, api_version=self.api_version)
+        if self.guard is not None:
+            request["resourceGuardOperationRequests"] = [self.guard.operation_request]
+            tenant = self.params.get("resource_guard_tenant_id")
+            if tenant:
+                call.headers = guard.auxiliary_headers(self.client.token_provider, tenant)
 
     def validate(self, call, point, request):
         """Azure's own pre-flight, after the common checks."""
@@ -109,6 +122,10 @@ class PrimaryRestore(object):
 
     def fix_refusal(self, err, call):
         """A chance to correct the body once after Azure clearly refused it; True when it did."""
+        if self.guard is not None and err.error_code in guard.REFUSAL_CODES:
+            hint = self.guard.access_hint(self.params.get("resource_guard_tenant_id"))
+            raise ValidationError("Azure refused to %s: %s" % (call.description, hint),
+                                  option="resource_guard_tenant_id", azure_error=err)
         return False
 
     def result(self, call):
@@ -198,8 +215,10 @@ class CrossRegionRestore(PrimaryRestore):
 def restore(flavour, check_mode=False, sleep=time.sleep, clock=time.monotonic):
     """The restore sequence of every flavour; returns the module result (``warnings`` as a list).
 
-    Raises ValidationError for a refusal (nothing sent that changes anything), RestoreFailedError
-    when a restore was started or attached to and following it failed (with what runs in Azure).
+    A refusal of the options, the vault, the recovery point or the targets raises ValidationError
+    before anything that changes something is sent. From the job search on, any failure raises
+    RestoreFailedError carrying the result so far (request, recovery point) and, when a restore was
+    started or attached to, what runs in Azure (job id, operation URL).
     """
     params = flavour.params
     restore_type = params["restore_type"]
@@ -207,15 +226,19 @@ def restore(flavour, check_mode=False, sleep=time.sleep, clock=time.monotonic):
     flavour.locate(read_vault(flavour.client, flavour.item))
     point = flavour.recovery_points().choose(flavour.selection())
     flavour.point = point
-    targets = resolve_targets(params, flavour.subscription_id, flavour.region)
+    # A cross-subscription restore writes (and stages) in the target subscription, as the CLI builds it.
+    targets = resolve_targets(params, params.get("target_subscription_id") or flavour.subscription_id, flavour.region)
     request = build_request(params, restore_type, point, flavour.item.vm_id, targets)
     call = flavour.call(point, request, match_criteria(flavour.item, restore_type, point, targets), restore_type)
 
     def preflight():
         flavour.preflight(call, point, request)
         check_point(point, params, restore_type, can_rehydrate=flavour.can_rehydrate)
+        check_point_options(point, params)
+        check_zone(point, params, flavour.vault, secondary=flavour.secondary)
+        check_cross_subscription(flavour.vault, params)
         check_resources(ResourceCache(flavour.client), targets, restore_type, flavour.item.vm_id,
-                        secondary=flavour.secondary)
+                        secondary=flavour.secondary, params=params)
         flavour.validate(call, point, request)
 
     runner = RestoreRunner(flavour.client, flavour.jobs(), sleep=sleep, clock=clock,

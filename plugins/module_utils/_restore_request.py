@@ -39,6 +39,8 @@ RESTORE_ARGSPEC = dict(
         type=dict(type="str", default="system_assigned", choices=["system_assigned", "user_assigned"]),
         id=dict(type="str"),
     )),
+    target_subscription_id=dict(type="str"),
+    use_original_storage_account=dict(type="bool", default=False),
     extra_properties=dict(type="dict"),
     force=dict(type="bool", default=False),
 )
@@ -68,7 +70,12 @@ CRR_RESTORE_REQUEST_PROPERTIES = (
 OWNED_PROPERTIES = ("objectType", "recoveryPointId", "recoveryType", "sourceResourceId", "storageAccountId",
                     "region", "targetResourceGroupId", "targetVirtualMachineId", "virtualNetworkId", "subnetId",
                     "restoreDiskLunList", "zones", "diskEncryptionSetId", "identityInfo",
-                    "recoveryPointRehydrationInfo")
+                    "identityBasedRestoreDetails", "originalStorageAccountOption", "targetDiskNetworkAccessSettings",
+                    "securedVMDetails", "extendedLocation", "recoveryPointRehydrationInfo",
+                    "resourceGuardOperationRequests")
+
+# The CLI's --disk-access-option values (TargetDiskNetworkAccessOption, a closed enum in the swagger).
+DISK_ACCESS_OPTIONS = ("SameAsOnSourceDisks", "EnablePrivateAccessForAllDisks", "EnablePublicAccessForAllDisks")
 
 
 def check_extra_properties(extra, allowed, api_version):
@@ -116,6 +123,14 @@ def _identity_info(identity):
     return info
 
 
+def edge_zone(point):
+    """The point's ``extendedLocation`` when its VM was in an edge zone, else None."""
+    location = (point.get("properties") or {}).get("extendedLocation") or {}
+    if location.get("name"):
+        return dict((k, location[k]) for k in ("name", "type") if location.get(k))
+    return None
+
+
 def build_request(params, restore_type, point, source_vm_id, targets):
     """The IaasVMRestoreRequest for these options (the ``properties`` of a restore POST body)."""
     target_rg = targets.resource_group_id
@@ -131,7 +146,7 @@ def build_request(params, restore_type, point, source_vm_id, targets):
         "region": targets.region,
         # Classic-VM semantics; Azure's own examples (and the CLI) send true for RestoreDisks only.
         "createNewCloudService": restore_type == "restore_disks",
-        "originalStorageAccountOption": False,
+        "originalStorageAccountOption": bool(params.get("use_original_storage_account")),
         "encryptionDetails": {"encryptionEnabled": False},
     }
     if target_rg:
@@ -148,7 +163,22 @@ def build_request(params, restore_type, point, source_vm_id, targets):
     if params.get("disk_encryption_set_id"):
         body["diskEncryptionSetId"] = params["disk_encryption_set_id"]
     if params.get("identity"):
+        # As Microsoft's examples and the CLI build it: the staging account moves from storageAccountId
+        # into identityBasedRestoreDetails, which the identity reaches it with.
         body["identityInfo"] = _identity_info(params["identity"])
+        body["identityBasedRestoreDetails"] = {"targetStorageAccountId": body.pop("storageAccountId")}
+    access = params.get("disk_network_access")
+    if access and access.get("option"):
+        settings = {"targetDiskNetworkAccessOption": access["option"]}
+        if access.get("disk_access_id"):
+            settings["targetDiskAccessId"] = access["disk_access_id"]
+        body["targetDiskNetworkAccessSettings"] = settings
+    if params.get("secured_vm_os_disk_encryption_set_id"):
+        body["securedVMDetails"] = {"securedVMOsDiskEncryptionSetId": params["secured_vm_os_disk_encryption_set_id"]}
+    location = edge_zone(point)
+    if location and (params.get("restore_to_edge_zone") or restore_type == "replace_disks"):
+        # The CLI sends the point's edge zone when asked, and always when replacing the disks of an edge zone VM.
+        body["extendedLocation"] = location
     if rehydrate:
         body["recoveryPointRehydrationInfo"] = {
             "rehydrationPriority": params.get("rehydration_priority") or "Standard",

@@ -82,9 +82,10 @@ class RestoreJobError(OperationFailedError):
 class RestoreCall(object):
     """One restore to run: the POST (url, api-version, body), how to recognise its job, what it is."""
 
-    def __init__(self, url, body, api_version, criteria, since, description):
+    def __init__(self, url, body, api_version, criteria, since, description, headers=None):
         self.url = url
         self.body = body
+        self.headers = headers
         self.api_version = api_version
         self.criteria = criteria
         self.since = since
@@ -224,7 +225,7 @@ class RestoreRunner(object):
             attempt += 1
             try:
                 resp = self.client.post(call.url, api_version=call.api_version, json=call.body, ok=(200, 202),
-                                        idempotent=False)
+                                        idempotent=False, headers=call.headers)
             except (AzureApiError, AzureConnectionError) as e:
                 if is_in_progress_error(e):
                     job = self.look_for_new_job(call, patience=patience)

@@ -99,3 +99,9 @@ def check_time_window(start, end):
         raise ValidationError("end_time (%s) is before start_time (%s)" % (format_time(end_dt), format_time(start_dt)),
                               option="end_time")
     return start_dt, end_dt
+
+
+def format_azure_time(value):
+    """A time as Azure returns it, as the modules return times (None for empty or 'not yet')."""
+    parsed = parse_azure_time(value)
+    return format_time(parsed) if parsed else None

@@ -122,7 +122,12 @@ options:
       - V(none) returns the jobs as they are.
       - V(completed) waits until every selected job has ended (C(Completed), C(CompletedWithWarnings),
         C(Failed) or C(Cancelled)). When listing, the jobs still running in the list are waited for.
-      - Each round reads only the jobs still running, one request per job.
+      - Each round costs one job list request (per region) however many jobs are waited for, filtered by
+        operation and the earliest start time of the jobs still running, plus one read of each job that
+        ended since the round before (for its full details) or that the list does not show. A job waited for
+        alone is read instead, one request per round as well.
+      - To report progress while waiting, call the module in slices of a bounded O(wait_timeout) and show
+        RV(summary) between them (the roles do).
     type: str
     choices: [none, completed]
     default: none
@@ -353,6 +358,43 @@ secondary_region:
   returned: when jobs of the secondary region were read
   type: str
   sample: northeurope
+summary:
+  description:
+    - How many of RV(jobs) are done and running, with a one-line text, for progress reports.
+  returned: success, and on failure once jobs were read
+  type: dict
+  contains:
+    total:
+      description: Number of jobs.
+      type: int
+      returned: always
+      sample: 5
+    completed:
+      description: Jobs ended C(Completed) or C(CompletedWithWarnings).
+      type: int
+      returned: always
+      sample: 2
+    failed:
+      description: Jobs ended C(Failed) or C(Cancelled).
+      type: int
+      returned: always
+      sample: 1
+    running:
+      description: Jobs still running (C(InProgress), C(Cancelling)).
+      type: int
+      returned: always
+      sample: 2
+    progress:
+      description: Azure's progress percentage of each running job that gives one, lowest first.
+      type: list
+      elements: float
+      returned: always
+      sample: [45.0, 80.0]
+    text:
+      description: The counts in one line.
+      type: str
+      returned: always
+      sample: "3 of 5 done: 2 completed, 1 failed; 2 running (45%, 80%)"
 duration:
   description: Seconds the task waited (operations and jobs).
   returned: success
@@ -364,6 +406,8 @@ duration:
 import datetime
 import re
 import time
+import unicodedata
+from urllib.parse import urlsplit
 
 from collections import namedtuple
 
@@ -377,6 +421,7 @@ from ansible_collections.azbackup.restore.plugins.module_utils._errors import (
     AzureApiError,
     OperationFailedError,
     OperationTimeoutError,
+    UntrustedUrlError,
     ValidationError,
     redact_url,
 )
@@ -409,6 +454,49 @@ def _now():
 def _given(values):
     """The non-empty values, stripped (a fan-out's list of job ids has empty ones for the restores without)."""
     return [v.strip() for v in values if v and v.strip()]
+
+
+def _listed(value):
+    return value if isinstance(value, list) else [value]
+
+
+# The last segments of the Azure-AsyncOperation URLs of Azure Backup (primary and cross-region).
+_OPERATION_TYPES = ("backupoperations", "operationsstatus", "operationstatus", "backupcrroperationsstatus",
+                    "operations", "operationresults", "backupcrroperationresults")
+
+
+def check_operation_url(url, option, client=None):
+    """``url`` if it is an https:// URL of an Azure Backup operation, with no segment that could add,
+    remove or escape one, on the client's Resource Manager endpoint; else a refusal naming ``option``."""
+    parts = urlsplit(url)
+    problem = None
+    if any(unicodedata.category(c)[0] == "C" for c in url):
+        problem = "contains a control or invisible character"
+    elif parts.scheme.lower() != "https" or not parts.netloc or "#" in url:
+        problem = "is not an https:// URL without a fragment"
+    else:
+        try:
+            parsed = rid.parse_resource_id(parts.path)
+        except ValueError as e:
+            problem = "has a path that is not an Azure resource path (%s)" % e
+        else:
+            kind = (parsed["resource_type"] or "").lower()
+            if kind not in _OPERATION_TYPES or not parsed["resource_name"]:
+                problem = "does not name an operation of Azure Backup (.../backupOperations/{id}, " \
+                          ".../operationsStatus/{id} or .../backupCrrOperationsStatus/{id})"
+            else:
+                try:
+                    rid.check_segment(parsed["resource_name"], "operation_id", option)
+                except ValueError as e:
+                    problem = "names an operation id that is not one (%s)" % e
+    if problem is None and client is not None:
+        try:
+            client.check_url(url)
+        except UntrustedUrlError as e:
+            problem = "is refused (%s)" % e.msg
+    if problem is None:
+        return url
+    raise ValidationError("%s %s: %r" % (option, problem, redact_url(url)[:200]), option=option)
 
 
 # A job to read: its id and, for a cross-region restore job, the secondary region (None: primary).
@@ -540,7 +628,10 @@ class VaultJobs(object):
         self.vault_id = rid.vault_id(subscription_id, self.vault_resource_group, self.vault_name)
         self.secondary = params["region"] == "secondary"
         self.api_version = params.get("api_version")
-        self._secondary_region = normalize_region(params.get("secondary_region")) or None
+        self._secondary_region = None
+        if params.get("secondary_region"):
+            self._secondary_region = rid.check_segment(normalize_region(params["secondary_region"]), "region",
+                                                       "secondary_region")
         self._readers = {}
 
     def secondary_region(self):
@@ -574,7 +665,13 @@ class VaultJobs(object):
 
     def list(self, secondary, **filters):
         """[(JobRef, normalized job)] of the jobs matching ``filters`` in the primary or secondary region."""
-        reader = self.reader(self.secondary_region() if secondary else None)
+        return self.list_in(self.secondary_region() if secondary else None, **filters)
+
+    def list_in(self, region, **filters):
+        """[(JobRef, normalized job)] of the jobs matching ``filters`` in the vault's region (``region``
+        None) or in that secondary region."""
+        secondary = region is not None
+        reader = self.reader(region)
         try:
             jobs = reader.list(**filters)
         except AzureApiError as e:
@@ -582,6 +679,22 @@ class VaultJobs(object):
                 raise not_found_refusal(e, vault_missing_text(self), "vault_name", self)
             raise e.with_context("Failed to list the jobs of %s" % reader.where(), show_correlation_id=True)
         return [(JobRef(j.get("job_id"), reader.region), j) for j in jobs]
+
+
+class WatchedJobs(object):
+    """The reader ``_jobs.watch_jobs`` takes, for the jobs of one region of a ``VaultJobs``: Azure's
+    errors name the vault and the job as ``VaultJobs.get`` and ``VaultJobs.list`` word them."""
+
+    def __init__(self, vault, region):
+        self.vault = vault
+        self.region = region
+        self.operation = vault.reader(region).operation
+
+    def get(self, job_id):
+        return self.vault.get(JobRef(job_id, self.region))
+
+    def list(self, **filters):
+        return [job for dummy, job in self.vault.list_in(self.region, **filters)]
 
 
 # --------------------------------------------------------------------------------------------
@@ -603,7 +716,7 @@ class Run(object):
 
     def extras(self):
         """What the result carries beside the outcome, also when the task fails."""
-        out = dict(jobs=self.jobs())
+        out = dict(jobs=self.jobs(), summary=_jobs.job_summary(self.jobs()))
         if self.secondary_region:
             out["secondary_region"] = self.secondary_region
         return out
@@ -646,8 +759,10 @@ class Run(object):
     def _read_selected(self, vault, secondary, remaining, poll):
         """The jobs named by id or by operation URL, in the order given."""
         params = self.params
-        ids = _given([params.get("job_id")] + list(params.get("job_ids") or []))
-        urls = _given([params.get("operation_url")] + list(params.get("operation_urls") or []))
+        ids = [rid.check_segment(v, "job_id", option) for option in ("job_id", "job_ids")
+               for v in _given(_listed(params.get(option)))]
+        urls = [check_operation_url(v, option, vault.client) for option in ("operation_url", "operation_urls")
+                for v in _given(_listed(params.get(option)))]
         for job_id in ids:
             self._add(JobRef(job_id, vault.secondary_region() if secondary else None))
         for url in urls:
@@ -655,8 +770,9 @@ class Run(object):
             if secondary and not ref.region:
                 ref = JobRef(ref.job_id, vault.secondary_region())
             self._add(ref)
-        for ref in self.refs:
-            self.state[ref] = vault.get(ref)
+        if params["wait_for"] != "completed":  # else the wait's first round reads them
+            for ref in self.refs:
+                self.state[ref] = vault.get(ref)
 
     def _read_list(self, vault, secondary, window, vm):
         """The jobs of the window (Azure's filter, applied again here with the VM filter), newest first."""
@@ -676,11 +792,21 @@ class Run(object):
         self.listed = True
 
     def _wait(self, vault, refs, timeout, wait_timeout):
-        """Poll the jobs of ``refs`` still running (one read per job and round) until all have ended."""
-        jobs = dict((r, self.state[r]) for r in refs)
-        result = _jobs.wait_for_jobs(vault.get, jobs, timeout, poll_interval=self.params["poll_interval"],
-                                     sleep=_sleep, clock=_clock)
-        self.state.update(jobs)
+        """Poll the jobs of ``refs`` until all have ended: one job list per region and round, and one read of
+        each job as it ends (or when the list does not show it)."""
+        jobs = dict((r, self.state.get(r)) for r in refs)
+        readers = {}
+
+        def reader_of(ref):
+            if ref.region not in readers:
+                readers[ref.region] = WatchedJobs(vault, ref.region)
+            return readers[ref.region]
+
+        try:
+            result = _jobs.watch_jobs(reader_of, jobs, timeout, poll_interval=self.params["poll_interval"],
+                                      sleep=_sleep, clock=_clock, now=_now)
+        finally:
+            self.state.update((r, j) for r, j in jobs.items() if j)
         if not result.done:
             pending = [r for r in refs if r in result.last]
             raise OperationTimeoutError(

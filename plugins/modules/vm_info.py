@@ -263,7 +263,7 @@ def normalize_vm(resource):
 
 
 def vm_id_from_params(params, subscription_id):
-    if params.get("vm_id"):
+    if params.get("vm_id") is not None:
         return rid.vm_id(*parse_vm_id(params["vm_id"]))
     return rid.vm_id(subscription_id, params["vm_resource_group"], params["vm_name"])
 

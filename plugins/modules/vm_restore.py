@@ -74,6 +74,51 @@ options:
       - For a recovery point in the archive tier only, the number of days (10 to 30) the rehydrated point
         is kept.
     type: int
+  disk_network_access:
+    description:
+      - The network access of the restored managed disks (Azure's C(targetDiskNetworkAccessSettings); the Azure
+        CLI's C(--disk-access-option) and C(--target-disk-access-id)).
+      - Required when the recovery point has private access enabled on any disk
+        (C(isPrivateAccessEnabledOnAnyDisk)), and refused when it has none.
+      - Not available for a cross-region restore (the secondary region's API has no such setting).
+    type: dict
+    suboptions:
+      option:
+        description:
+          - V(SameAsOnSourceDisks) keeps the source disks' settings, V(EnablePrivateAccessForAllDisks) gives every
+            disk private access through O(disk_network_access.disk_access_id), V(EnablePublicAccessForAllDisks)
+            gives every disk public access.
+        type: str
+        required: true
+        choices: [SameAsOnSourceDisks, EnablePrivateAccessForAllDisks, EnablePublicAccessForAllDisks]
+      disk_access_id:
+        description:
+          - The resource id of the C(Microsoft.Compute/diskAccesses) resource, with
+            O(disk_network_access.option=EnablePrivateAccessForAllDisks) only (and required then).
+        type: str
+  secured_vm_os_disk_encryption_set_id:
+    description:
+      - For a confidential VM, the resource id of the disk encryption set for its OS disk (Azure's
+        C(securedVMDetails.securedVMOsDiskEncryptionSetId); the Azure CLI's C(--cvm-os-des-id)).
+    type: str
+  restore_to_edge_zone:
+    description:
+      - Restore to the edge zone of the source VM (Azure's C(extendedLocation), taken from the recovery point; the
+        Azure CLI's C(--restore-to-edge-zone)). The recovery point must be of an edge zone VM.
+      - O(restore_type=replace_disks) of an edge zone VM always sends the point's edge zone, as the Azure CLI does.
+      - Not with O(target_subscription_id).
+    type: bool
+    default: false
+  resource_guard_tenant_id:
+    description:
+      - For a vault protected by a Resource Guard (multi-user authorization) in another tenant, that tenant
+        (the Azure CLI's C(--tenant-id)). The module gets a token of that tenant with the same credentials and
+        sends it in the C(x-ms-authorization-auxiliary) header; the token is never shown.
+      - Whatever the tenant, the module finds the guard through the vault's resource guard proxy and sends its
+        operation request (C(resourceGuardOperationRequests)); the caller needs the guard owner's approval (the
+        Backup MUA Operator role on the guard), which a refusal names.
+      - Not available for a cross-region restore (the secondary region's API has no resource guard requests).
+    type: str
 extends_documentation_fragment:
   - azbackup.restore.protected_item
   - azbackup.restore.recovery_point
@@ -193,6 +238,36 @@ EXAMPLES = r"""
     staging_storage_account_resource_group: rg-restore
     target_resource_group: rg-restore
     wait: none
+
+- name: Restore the disks into another subscription, through the vault's user-assigned identity
+  azbackup.restore.vm_restore:
+    vault_name: rsv-prod
+    vault_resource_group: rg-vault
+    vm_name: vm-web-01
+    vm_resource_group: rg-prod
+    restore_type: restore_disks
+    target_subscription_id: 0b1c2d3e-0000-4000-8000-000000000005
+    staging_storage_account: strestoredev
+    staging_storage_account_resource_group: rg-restore-dev
+    target_resource_group: rg-restore-dev
+    identity:
+      type: user_assigned
+      id: /subscriptions/9a8b7c6d-0000-4000-8000-000000000003/resourceGroups/rg-vault/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-restore
+    wait: job
+
+- name: Restore a VM whose disks had private access, giving every restored disk private access
+  azbackup.restore.vm_restore:
+    vault_name: rsv-prod
+    vault_resource_group: rg-vault
+    vm_name: vm-db-01
+    vm_resource_group: rg-prod
+    restore_type: restore_disks
+    staging_storage_account: strestorewe
+    staging_storage_account_resource_group: rg-restore
+    target_resource_group: rg-restore
+    disk_network_access:
+      option: EnablePrivateAccessForAllDisks
+      disk_access_id: /subscriptions/9a8b7c6d-0000-4000-8000-000000000003/resourceGroups/rg-restore/providers/Microsoft.Compute/diskAccesses/da-restore
 """
 
 RETURN = r"""
@@ -381,6 +456,7 @@ template_blob_uri:
 
 from ansible_collections.azbackup.restore.plugins.module_utils._module import AzBackupModule
 from ansible_collections.azbackup.restore.plugins.module_utils._restore_flavours import PrimaryRestore, restore
+from ansible_collections.azbackup.restore.plugins.module_utils._restore_request import DISK_ACCESS_OPTIONS
 
 GROUPS = ("protected_item", "recovery_point", "restore_target", "wait")
 
@@ -394,6 +470,13 @@ def argument_spec():
         region=dict(type="str"),
         rehydration_priority=dict(type="str", choices=["Standard", "High"]),
         rehydration_duration=dict(type="int"),
+        disk_network_access=dict(type="dict", options=dict(
+            option=dict(type="str", required=True, choices=list(DISK_ACCESS_OPTIONS)),
+            disk_access_id=dict(type="str"),
+        )),
+        secured_vm_os_disk_encryption_set_id=dict(type="str"),
+        restore_to_edge_zone=dict(type="bool", default=False),
+        resource_guard_tenant_id=dict(type="str"),
     )
 
 

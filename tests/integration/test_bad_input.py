@@ -125,6 +125,47 @@ VM_RESTORE_CASES = [
          start_time=NOT_ISO),
 ]
 
+DEV_SUB = "0b1c2d3e-0000-4000-8000-000000000005"
+IDENTITY_NOPE = ("/subscriptions/%s/resourceGroups/rg-vault/providers/Microsoft.ManagedIdentity/userAssignedIdentities/"
+                 "id-nope" % SUB)
+DISK_ACCESS = RG_RESTORE + "/providers/Microsoft.Compute/diskAccesses/da-restore"
+TO_DEV = dict(target_subscription_id=DEV_SUB, target_resource_group="rg-restore-dev",
+              staging_storage_account="strestoredev", staging_storage_account_resource_group="rg-restore-dev")
+
+RESTORE_OPTION_CASES = [
+    case("user-assigned identity that does not exist", "vm_restore", RESTORE, "identity",
+         ["user-assigned identity", "id-nope does not exist"], "ResourceNotFound",
+         identity=dict(type="user_assigned", id=IDENTITY_NOPE)),
+    case("identity for a VM with unmanaged disks", "vm_restore", RESTORE, "identity",
+         ["unmanaged disks", "managed identity"], vm_name="vm-legacy-01", identity=dict(type="system_assigned")),
+    case("cross-subscription restore on a vault that forbids it", "vm_restore",
+         dict(RESTORE, vault_name="rsv-lrs", vm_name="vm-lrs-01", **TO_DEV), "target_subscription_id",
+         ["crossSubscriptionRestoreState is PermanentlyDisabled"]),
+    case("cross-subscription restore replacing disks", "vm_restore", dict(RESTORE, **TO_DEV),
+         "target_subscription_id", ["replace_disks"], restore_type="replace_disks", target_resource_group=UNSET),
+    case("cross-subscription restore of a VM with unmanaged disks", "vm_restore", dict(RESTORE, **TO_DEV),
+         "target_subscription_id", ["unmanaged disks", "another subscription"], vm_name="vm-legacy-01"),
+    case("another zone in the primary region of a geo-redundant vault", "vm_restore", RESTORE, "target_zone",
+         ["needs a zone-redundant vault", "crr_restore"], vm_name="vm-db-01", target_zone="2"),
+    case("disk network access for a point without private disks", "vm_restore", RESTORE, "disk_network_access",
+         ["has none"], disk_network_access=dict(option="SameAsOnSourceDisks")),
+    case("private disk access without a disk access", "vm_restore", RESTORE, "disk_network_access",
+         ["disk_access_id", "required"], disk_network_access=dict(option="EnablePrivateAccessForAllDisks")),
+    case("disk access id of another type", "vm_restore", RESTORE, "disk_network_access",
+         ["Microsoft.Compute/diskAccesses"], disk_network_access=dict(option="EnablePrivateAccessForAllDisks",
+                                                                      disk_access_id=VNET_ID)),
+    case("original storage account for a VM with managed disks", "vm_restore", RESTORE,
+         "use_original_storage_account", ["unmanaged disks"], use_original_storage_account=True),
+    case("edge zone for a VM outside edge zones", "vm_restore", RESTORE, "restore_to_edge_zone",
+         ["not of an edge zone VM"], restore_to_edge_zone=True),
+    case("confidential VM key of another type", "vm_restore", RESTORE, "secured_vm_os_disk_encryption_set_id",
+         ["Microsoft.Compute/diskEncryptionSets"], secured_vm_os_disk_encryption_set_id=DISK_ACCESS),
+    case("disk network access in the secondary region", "crr_restore", CRR, "disk_network_access",
+         ["Unsupported parameters", "disk_network_access"], disk_network_access=dict(option="SameAsOnSourceDisks")),
+    case("resource guard tenant in the secondary region", "crr_restore", CRR, "resource_guard_tenant_id",
+         ["Unsupported parameters", "resource_guard_tenant_id"], resource_guard_tenant_id=SUB),
+]
+
 OTHER_CASES = [
     # credentials (Azure AD answers: its AADSTS code and correlation id)
     case("wrong client secret", "recovery_point_info", VM, "secret", ["AADSTS7000215", "check secret"],
@@ -160,7 +201,7 @@ OTHER_CASES = [
 
 # One playbook run per group. The groups are interleaved in the test order, so that pytest-xdist
 # workers (which take the tests in turn) each start a different group instead of waiting for one.
-_BY_NAME = dict((c.name, c) for c in VM_RESTORE_CASES + OTHER_CASES)
+_BY_NAME = dict((c.name, c) for c in VM_RESTORE_CASES + RESTORE_OPTION_CASES + OTHER_CASES)
 GROUPS = dict((group, [_BY_NAME.pop(name) for name in names]) for group, names in (
     ("ids and combinations", [
         "malformed vm_id", "storage account id of another type", "malformed subnet id", "vm_id with vm_name",
@@ -181,6 +222,7 @@ GROUPS = dict((group, [_BY_NAME.pop(name) for name in names]) for group, names i
         "cross-region restore on a vault without it", "cross-region token on a vault without it",
         "recovery point not yet replicated (restore)", "recovery point not yet replicated (token)",
         "cross-region staging account in the primary region", "cross-region restore replacing disks"]),
+    ("restore options", [c.name for c in RESTORE_OPTION_CASES]),
 ))
 assert not _BY_NAME, "cases in no group: %s" % sorted(_BY_NAME)
 CASES = [(group, cases[i]) for i in range(max(len(c) for c in GROUPS.values()))

@@ -66,6 +66,7 @@ NEEDED = [
     (ITEM + "recoveryPoints/read", "restore_disks", "before"),
     (RS + "Vaults/backupJobs/read", "restore_disks", "before"),
     (RS + "Vaults/backupValidateOperation/action", "restore_disks", "before"),
+    (RS + "Vaults/backupResourceGuardProxies/read", "restore_disks", "before"),
     (ITEM + "recoveryPoints/restore/action", "restore_disks", "at"),
     (ITEM + "operationsStatus/read", "restore_disks", "after"),
     (RS + "Vaults/backupJobs/cancel/action", "cancel", "at"),

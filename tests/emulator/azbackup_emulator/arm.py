@@ -16,6 +16,7 @@ KNOWN = {
         "virtualnetworks": "virtualNetworks", "networkinterfaces": "networkInterfaces",
         "publicipaddresses": "publicIPAddresses", "networksecuritygroups": "networkSecurityGroups"}),
     "microsoft.recoveryservices": ("Microsoft.RecoveryServices", {"vaults": "vaults"}),
+    "microsoft.managedidentity": ("Microsoft.ManagedIdentity", {"userassignedidentities": "userAssignedIdentities"}),
     "microsoft.resources": ("Microsoft.Resources", {"resourcegroups": "resourceGroups"}),
 }
 

@@ -130,7 +130,8 @@ class Auth:
             raise AadError(400, "invalid_request", 900144,
                            "The request body must contain the following parameter: 'client_id'.", ep)
         client = state.clients.get(client_id.lower())
-        if client is None or client["tenant"].lower() != t["id"].lower():
+        guest = client is not None and client_id.lower() in [g.lower() for g in t.get("guest_clients") or []]
+        if client is None or (client["tenant"].lower() != t["id"].lower() and not guest):
             raise AadError(401, "invalid_client", 700016,
                            "Application with identifier '%s' was not found in the directory '%s'. "
                            "This can happen if the application has not been installed by the "
@@ -141,7 +142,7 @@ class Auth:
             raise AadError(401, "invalid_client", 7000216,
                            "'client_assertion', 'client_secret' or 'request' is required for the "
                            "'client_credentials' grant type.", ep)
-        if not hmac.compare_digest(str(secret), str(client["secret"])):
+        if not hmac.compare_digest(str(secret).encode("utf-8"), str(client["secret"]).encode("utf-8")):
             raise AadError(401, "invalid_client", 7000215,
                            "Invalid client secret provided. Ensure the secret being sent in the "
                            "request is the client secret value, not the client secret ID, for a "
@@ -257,6 +258,23 @@ class Auth:
                     "'%s/%s' to get the token." % (claims.get("iss"), ep, sub["tenant"], ep, sub["tenant"]),
                     "The access token is from the wrong issuer.")
         return claims
+
+    def auxiliary_claims(self, header):
+        """The claims of the valid, unexpired tokens of an ``x-ms-authorization-auxiliary`` header
+        (``Bearer t1, Bearer t2``); invalid ones are left out."""
+        out = []
+        for part in str(header or "").split(","):
+            scheme, _unused, token = part.strip().partition(" ")
+            if scheme.lower() != "bearer" or not token.strip():
+                continue
+            claims = self._decode(token.strip())
+            if claims is None or time.time() >= claims.get("exp", 0):
+                continue
+            rec = self.issued.get(claims.get("uti"))
+            if rec is not None and rec["revoked_at"] is not None:
+                continue
+            out.append(claims)
+        return out
 
     def _audiences(self, ep):
         parsed = urllib.parse.urlparse(ep)

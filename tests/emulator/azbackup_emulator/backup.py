@@ -8,6 +8,10 @@ from .errors import ApiError, Validation, backup_not_found, method_not_allowed, 
 from .listing import page, parse_filter
 from .restore import validate
 from .util import new_uuid, parse_time, us_time
+from . import ilr
+from . import guard as G
+
+ILR_ACTIONS = {"provisioninstantitemrecovery": ilr.provision, "revokeinstantitemrecovery": ilr.revoke}
 
 VAULT_PREFIX = ["subscriptions", None, "resourcegroups", None, "providers", "microsoft.recoveryservices", "vaults", None]
 
@@ -101,6 +105,8 @@ def route(core, req):
     if head == "backupstorageconfig" and low[1:] == ["vaultstorageconfig"]:
         return _dispatch(core, req, BOTH, {"GET": storage_config, "PUT": storage_config,
                                            "PATCH": storage_config}, None)
+    if head == "backupresourceguardproxies" and len(low) in (1, 2):
+        return _dispatch(core, req, PRIMARY_ONLY, {"GET": guard_proxies}, rest[1] if len(low) == 2 else None)
     if head == "backupvalidateoperation" and len(low) == 1:
         return _dispatch(core, req, PRIMARY_ONLY, {"POST": validate_operation}, None)
     if head == "backupoperations" and len(low) == 2:
@@ -134,6 +140,8 @@ def route(core, req):
             if len(tail) == 3 and tail[0] == "recoverypoints" and tail[2] == "accesstoken":
                 from . import crr
                 return _dispatch(core, req, CRR_ONLY, {"POST": crr.access_token}, ids + (rest[7],))
+            if len(tail) == 3 and tail[0] == "recoverypoints" and tail[2] in ILR_ACTIONS:
+                return _dispatch(core, req, PRIMARY_ONLY, {"POST": ILR_ACTIONS[tail[2]]}, ids + (rest[7],))
             if len(tail) == 2 and tail[0] == "operationsstatus":
                 return _dispatch(core, req, PRIMARY_ONLY, {"GET": item_op_status}, ids + (rest[7],))
             if len(tail) == 2 and tail[0] == "operationresults":
@@ -193,7 +201,7 @@ def list_items(core, req, vault, _unused):
             continue
         if "fabricname" in f and f["fabricname"].lower() != "azure":
             continue
-        if "healthstate" in f and f["healthstate"].lower() != "passed":
+        if "healthstate" in f and f["healthstate"].lower() != it.get("health_status", "Passed").lower():
             continue
         if "backupenginename" in f or "backupsetname" in f:
             continue
@@ -350,6 +358,17 @@ def _retry_after(core, headers):
     return headers
 
 
+def guard_proxies(core, req, vault, name):
+    guard = vault.get("resource_guard")
+    updated = core.state.anchor.strftime("%Y-%m-%dT%H:%M:%S.0000000Z")
+    body = G.proxy_body(vault, guard, updated) if guard else None
+    if name is None:
+        return Response(200, {"value": [body] if body else []})
+    if body is None or name.lower() != G.PROXY_NAME.lower():
+        raise ApiError(404, "BMSUserErrorObjectNotFound", "The resource guard proxy '%s' was not found." % name)
+    return Response(200, body)
+
+
 def trigger_restore(core, req, vault, ids):
     item = find_item(vault, *ids[:3])
     rp = find_rp(core, item, ids[3], False)
@@ -362,6 +381,7 @@ def trigger_restore(core, req, vault, ids):
         plan = validate(core, vault, item, rp, body["properties"], req.api_version)
     except Validation as e:
         raise e.to_api_error()
+    G.check_restore(core, req, vault, body["properties"])
     op_outcome, job_outcome = outcomes_from(req.fault_actions)
     op = core.new_operation("restore", vault, item["name"], plan, job_spec(vault, item, rp, plan, job_outcome),
                             outcome=op_outcome)
@@ -376,7 +396,7 @@ def trigger_restore(core, req, vault, ids):
 
 def _op(core, vault, op_id, item=None):
     op = core.state.ops.get(op_id)
-    if op is None or op["kind"] not in ("restore",) or op["vault_id"].lower() != vault["id"].lower() or \
+    if op is None or op["kind"] not in ("restore", "ilr") or op["vault_id"].lower() != vault["id"].lower() or \
             (item is not None and (op.get("item") or "").lower() != item["name"].lower()):
         raise backup_not_found("Operation '%s' was not found." % op_id)
     return op

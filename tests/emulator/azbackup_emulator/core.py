@@ -11,7 +11,7 @@ import threading
 import traceback
 import urllib.parse
 
-from . import arm, backup, control, crr
+from . import arm, backup, control, crr, ilr
 from . import world as W
 from .auth import AadError, Auth, metadata_endpoints, token_issued_log_view
 from .clock import Clock
@@ -88,7 +88,7 @@ class Request:
         out = {}
         for k in self.headers.keys():
             v = self.headers[k]
-            if k.lower() == "authorization":
+            if k.lower() in ("authorization", "x-ms-authorization-auxiliary"):
                 v = "Bearer <redacted>" if str(v).lower().startswith("bearer") else "<redacted>"
             out[k] = v
         return out
@@ -386,6 +386,8 @@ class Core:
     def _advance_op(self, op, now):
         if op["status"] != "InProgress":
             return
+        if op["kind"] == "ilr":
+            return ilr.advance(self, op, now)
         if op["kind"] == "cancel":
             job = self.state.jobs.get(op["job_id"])
             if job is None or job["status"] in TERMINAL_JOB:
@@ -494,6 +496,7 @@ class Core:
         for op in self.state.ops.values():
             if op["kind"] == "cancel":
                 self._advance_op(op, now)
+        ilr.expire_sessions(self, now)
 
     # ------------------------------------------------------------------ control helpers
     def reset(self):
@@ -574,7 +577,9 @@ class Core:
             s["vaults"] = {v["name"]: {
                 "id": v["id"], "location": v["location"], "redundancy": v["redundancy"],
                 "cross_region_restore": v["crr"],
-                "items": {it["vm_name"]: {"name": it["name"], "container": it["container"],
+                "items": {it["vm_name"]: {"name": it["name"], "container": it["container"], "policy": it["policy"],
+                                          "protection_state": it.get("protection_state", "Protected"),
+                                          "health_status": it.get("health_status", "Passed"),
                                           "recovery_points": [{"name": r["name"], "time": iso(r["time"]),
                                                                "type": r["type"],
                                                                "tiers": copy.deepcopy(r["tiers"]),
@@ -589,6 +594,7 @@ class Core:
                 "requests": len(self.log),
                 "jobs_by_status": _count(j["status"] for j in s["jobs"]),
             }
+            s["ilr_sessions"] = ilr.session_view(self)
             s["settings"] = copy.deepcopy(self.settings)
             s["clock"] = {"now": iso(self.clock.now()), "time_scale": self.clock.scale,
                           "anchor": iso(self.state.anchor)}

@@ -54,10 +54,10 @@ def item_doc(vault, item, api_version, secondary=False):
     props = {
         "friendlyName": item["vm_name"],
         "virtualMachineId": item["vm_id"],
-        "protectionStatus": "Healthy",
-        "protectionState": "Protected",
-        "healthStatus": "Passed",
-        "lastBackupStatus": "Completed",
+        "protectionStatus": "Healthy" if item.get("health_status", "Passed") == "Passed" else "Unhealthy",
+        "protectionState": item.get("protection_state", "Protected"),
+        "healthStatus": item.get("health_status", "Passed"),
+        "lastBackupStatus": item.get("last_backup_status", "Completed"),
         "protectedItemDataId": item["data_id"],
         "protectedItemType": "Microsoft.Compute/virtualMachines",
         "backupManagementType": "AzureIaasVM",
@@ -136,18 +136,20 @@ def rp_doc(vault, item, rp, api_version, secondary=False):
         "recoveryPointAdditionalInfo": "",
         "sourceVMStorageType": snap["storage_type"],
         "isSourceVMEncrypted": bool(snap["encrypted"]),
-        "isInstantIlrSessionActive": False,
+        "isInstantIlrSessionActive": bool(rp.get("ilr_session")) and not secondary,
         "recoveryPointTierDetails": tiers,
         "isManagedVirtualMachine": bool(snap["managed"]),
         "virtualMachineSize": snap["size"],
-        "originalStorageAccountOption": False,
+        "originalStorageAccountOption": bool(snap.get("original_storage_account_option")),
         "osType": snap["os_type"],
         "recoveryPointDiskConfiguration": disk_conf,
-        "securityType": "None",
+        "securityType": snap.get("security_type") or "None",
         "recoveryPointProperties": {"expiryTime": iso(rp["expiry"]), "ruleName": rp["rule"],
                                     "isSoftDeleted": False},
-        "isPrivateAccessEnabledOnAnyDisk": False,
+        "isPrivateAccessEnabledOnAnyDisk": bool(snap.get("private_disk_access")),
     }
+    if snap.get("edge_zone"):
+        props["extendedLocation"] = {"name": snap["edge_zone"], "type": "EdgeZone"}
     if snap.get("zone"):
         props["zones"] = [snap["zone"]]
     if snap["encrypted"]:
@@ -274,6 +276,8 @@ def op_doc(op, full_id=None):
         "startTime": iso(_ts(op["start"])),
         "endTime": iso(_ts(op["end"])) if op.get("end") is not None else ZERO_TIME,
     }
+    if op["status"] == "Succeeded" and op.get("extended"):
+        doc["properties"] = dict(op["extended"])
     if op["status"] == "Succeeded" and op.get("job_id"):
         doc["properties"] = {"objectType": "OperationStatusJobExtendedInfo", "jobId": op["job_id"]}
     if op["status"] in ("Failed", "Canceled") and op.get("error"):

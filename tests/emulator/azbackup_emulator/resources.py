@@ -324,13 +324,44 @@ def vnet_body(sub, rg, name, location, prefix, subnets):
     }
 
 
-def vault_body(sub, rg, name, location, redundancy, crr, created, soft_delete_days=14):
+def identity_id(sub, rg, name):
+    return "/subscriptions/%s/resourceGroups/%s/providers/Microsoft.ManagedIdentity/userAssignedIdentities/%s" % (
+        sub, rg, name)
+
+
+def identity_body(sub, rg, name, location, tenant):
+    rid = identity_id(sub, rg, name)
+    return {"id": rid, "name": name, "type": "Microsoft.ManagedIdentity/userAssignedIdentities",
+            "location": location, "tags": {},
+            "properties": {"tenantId": tenant, "principalId": det_uuid("uai-principal", rid.lower()),
+                           "clientId": det_uuid("uai-client", rid.lower())}}
+
+
+def vault_identity(sub, rg, name, tenant, spec):
+    """The vault's managed identities (ARM's identity block) from the world's ``identity``."""
+    spec = spec or {}
+    kinds = (["SystemAssigned"] if spec.get("system_assigned") else []) + \
+        (["UserAssigned"] if spec.get("user_assigned") else [])
+    if not kinds:
+        return {"type": "None"}
+    out = {"type": ", ".join(kinds)}
+    if spec.get("system_assigned"):
+        out.update(principalId=det_uuid("vault-principal", vault_id(sub, rg, name).lower()), tenantId=tenant)
+    if spec.get("user_assigned"):
+        out["userAssignedIdentities"] = {
+            u: {"principalId": det_uuid("uai-principal", u.lower()), "clientId": det_uuid("uai-client", u.lower())}
+            for u in spec["user_assigned"]}
+    return out
+
+
+def vault_body(sub, rg, name, location, redundancy, crr, created, soft_delete_days=14, csr="Enabled",
+               identity=None):
     return {
         "location": location,
         "name": name,
         "etag": 'W/"datetime\'%s\'"' % iso(created).replace(":", "%3A"),
         "tags": {},
-        "identity": {"type": "None"},
+        "identity": identity or {"type": "None"},
         "properties": {
             "provisioningState": "Succeeded",
             "privateEndpointStateForBackup": "None",
@@ -349,7 +380,7 @@ def vault_body(sub, rg, name, location, redundancy, crr, created, soft_delete_da
             "secureScore": "Minimum",
             "bcdrSecurityLevel": "Fair",
             "publicNetworkAccess": "Enabled",
-            "restoreSettings": {"crossSubscriptionRestoreSettings": {"crossSubscriptionRestoreState": "Enabled"}},
+            "restoreSettings": {"crossSubscriptionRestoreSettings": {"crossSubscriptionRestoreState": csr}},
         },
         "id": vault_id(sub, rg, name),
         "type": "Microsoft.RecoveryServices/vaults",

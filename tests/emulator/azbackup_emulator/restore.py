@@ -107,9 +107,12 @@ def validate(core, vault, item, rp, req, api_version, crr_region=None, check_con
         raise Validation("UserErrorRecoveryPointNotFound" if crr_region else "UserErrorRecoveryPointNotUsable",
                          "The recovery point '%s' has no valid tier to restore from." % rp["name"])
 
-    # ---- staging storage account
-    sa_ref = req.get("storageAccountId") or (req.get("identityBasedRestoreDetails") or {}).get(
-        "targetStorageAccountId")
+    # ---- managed identity (identityInfo + identityBasedRestoreDetails, as Microsoft's examples build it)
+    snap = rp["snapshot"]
+    identity = _check_identity(state, vault, snap, req)
+
+    # ---- staging storage account: identityBasedRestoreDetails.targetStorageAccountId with an identity
+    sa_ref = identity["storage_account"] if identity else req.get("storageAccountId")
     if not sa_ref:
         raise Validation(PARAM, "storageAccountId is required.")
     sa_p = R.parse_id(sa_ref)
@@ -157,6 +160,8 @@ def validate(core, vault, item, rp, req, api_version, crr_region=None, check_con
         if not isinstance(zones, list) or any(str(z) not in ("1", "2", "3") for z in zones) or len(zones) > 1:
             raise Validation(PARAM, "zones must contain a single availability zone ('1', '2' or '3').")
         zones = [str(z) for z in zones]
+        _check_cross_zone(vault, rp, zones, crr_region)
+    _check_disk_options(rp, req)
 
     target_rg = None
     trg = req.get("targetResourceGroupId")
@@ -169,8 +174,8 @@ def validate(core, vault, item, rp, req, api_version, crr_region=None, check_con
             raise Validation("UserErrorTargetResourceGroupNotFound",
                              "The target resource group '%s' was not found." % p["rg"])
         target_rg = {"sub": body["id"].split("/")[2], "name": body["name"]}
+    _check_cross_subscription(core, vault, rp, [target_rg["sub"] if target_rg else None, sa_p["sub"]])
 
-    snap = rp["snapshot"]
     plan = {
         "recovery_type": rtype, "object_type": object_type, "region": region,
         "crr_region": crr_region,
@@ -259,6 +264,137 @@ def validate(core, vault, item, rp, req, api_version, crr_region=None, check_con
                                  "Another restore operation is in progress on the backup item '%s'. Wait for "
                                  "it to finish and try again." % item["vm_name"])
     return plan
+
+
+def _check_identity(state, vault, snap, req):
+    """identityInfo names the vault's identity that reaches the staging account. Microsoft's identity
+    examples (and the Azure CLI) name that account in identityBasedRestoreDetails.targetStorageAccountId
+    and send no storageAccountId; the plain RestoreDisks example sends identityInfo with storageAccountId.
+    Both are accepted; an identity restore without a staging account, or with two different ones, is not.
+    The VM must have managed disks and the identity must be one of the vault's."""
+    info = req.get("identityInfo")
+    details = req.get("identityBasedRestoreDetails")
+    target = None
+    if details is not None:
+        target = details.get("targetStorageAccountId") if isinstance(details, dict) else None
+        if not target:
+            raise Validation(PARAM, "identityBasedRestoreDetails.targetStorageAccountId is required.")
+    if info is None:
+        return {"storage_account": target} if target else None
+    if not isinstance(info, dict):
+        raise Validation(PARAM, "identityInfo is invalid.")
+    plain = req.get("storageAccountId")
+    if not target and not plain:
+        raise Validation(PARAM, "identityBasedRestoreDetails.targetStorageAccountId is required for a restore with "
+                                "a managed identity (identityInfo).")
+    if target and plain and str(target).lower() != str(plain).lower():
+        raise Validation(PARAM, "storageAccountId and identityBasedRestoreDetails.targetStorageAccountId name "
+                                "different storage accounts.")
+    target = target or plain
+    if not snap["managed"]:
+        raise Validation(PARAM, "Restore with a managed identity is not supported for virtual machines with "
+                                "unmanaged disks.")
+    vault_identity = (state.get(vault["id"]) or {}).get("identity") or {}
+    kinds = (vault_identity.get("type") or "None").lower()
+    if info.get("isSystemAssignedIdentity"):
+        if "systemassigned" not in kinds:
+            raise Validation(PARAM, "The system-assigned managed identity of vault '%s' is not enabled. Enable it "
+                                    "or restore with one of the vault's user-assigned identities." % vault["name"])
+    else:
+        uai = info.get("managedIdentityResourceId")
+        if not uai:
+            raise Validation(PARAM, "identityInfo.managedIdentityResourceId is required for a user-assigned "
+                                    "identity.")
+        known = [k.lower() for k in (vault_identity.get("userAssignedIdentities") or {})]
+        if str(uai).lower() not in known:
+            raise Validation(PARAM, "The user-assigned managed identity '%s' is not an identity of vault '%s'."
+                             % (uai, vault["name"]))
+    return {"storage_account": target}
+
+
+def _vault_tier(rp):
+    return any(t["type"] == "HardenedRP" and t["status"] == "Valid" for t in rp["tiers"])
+
+
+def _check_cross_zone(vault, rp, zones, crr_region):
+    """A restore to another zone than the point's: a zone-redundant vault, or, in the secondary region of
+    a vault with cross-region restore, a zone-pinned VM; always from the vault tier."""
+    snap = rp["snapshot"]
+    if snap.get("zone") and zones == [str(snap["zone"])]:
+        return
+    zrs = vault["redundancy"] == "ZoneRedundant"
+    if not (zrs or vault["crr"]):
+        raise Validation("UserErrorCrossZoneRestoreNotSupported",
+                         "Cross zonal restore is supported for vaults with zone-redundant storage or with cross "
+                         "region restore enabled.")
+    if not _vault_tier(rp):
+        raise Validation("UserErrorCrossZoneRestoreNotSupported",
+                         "Cross zonal restore is supported from recovery points in the vault tier only.")
+    if not zrs and (not snap.get("zone") or not crr_region):
+        raise Validation("UserErrorCrossZoneRestoreNotSupported",
+                         "Cross zonal restore needs a vault with zone-redundant storage, or a zone-pinned virtual "
+                         "machine restored in the secondary region.")
+
+
+def _check_disk_options(rp, req):
+    """originalStorageAccountOption, targetDiskNetworkAccessSettings, extendedLocation, securedVMDetails."""
+    snap = rp["snapshot"]
+    if req.get("originalStorageAccountOption") is True:
+        if snap["managed"]:
+            raise Validation(PARAM, "originalStorageAccountOption applies to virtual machines with unmanaged disks.")
+        if not snap.get("original_storage_account_option"):
+            raise Validation(PARAM, "The recovery point '%s' does not support restoring disks to their original "
+                                    "storage accounts." % rp["name"])
+    access = req.get("targetDiskNetworkAccessSettings")
+    if access is not None:
+        option = access.get("targetDiskNetworkAccessOption") if isinstance(access, dict) else None
+        if option not in ("SameAsOnSourceDisks", "EnablePrivateAccessForAllDisks", "EnablePublicAccessForAllDisks"):
+            raise Validation(INPUT, "Input for restore request is invalid: targetDiskNetworkAccessOption '%s' is not "
+                                    "a valid value." % (option,))
+        disk_access = access.get("targetDiskAccessId")
+        if option == "EnablePrivateAccessForAllDisks":
+            if not _id_kind(R.parse_id(disk_access or ""), "Microsoft.Compute", "diskAccesses"):
+                raise Validation(PARAM, "targetDiskAccessId must be the id of a disk access resource when "
+                                        "targetDiskNetworkAccessOption is EnablePrivateAccessForAllDisks.")
+        elif disk_access:
+            raise Validation(PARAM, "targetDiskAccessId applies to EnablePrivateAccessForAllDisks only.")
+    location = req.get("extendedLocation")
+    if location is not None:
+        name = location.get("name") if isinstance(location, dict) else None
+        if not snap.get("edge_zone") or not name or str(name).lower() != str(snap["edge_zone"]).lower():
+            raise Validation(PARAM, "extendedLocation '%s' is not the edge zone of the recovery point '%s'."
+                             % (name, rp["name"]))
+    secured = req.get("securedVMDetails")
+    if secured is not None:
+        des = secured.get("securedVMOsDiskEncryptionSetId") if isinstance(secured, dict) else None
+        if not _id_kind(R.parse_id(des or ""), "Microsoft.Compute", "diskEncryptionSets"):
+            raise Validation(PARAM, "securedVMOsDiskEncryptionSetId must be the id of a disk encryption set.")
+
+
+def _check_cross_subscription(core, vault, rp, subs):
+    """A restore that writes to another subscription than the vault's: the vault's cross-subscription
+    restore setting, the same tenant, and not for unmanaged, ADE-encrypted or snapshot-only points."""
+    others = sorted(set(str(s).lower() for s in subs if s and str(s).lower() != vault["sub"].lower()))
+    if not others:
+        return
+    if vault.get("csr", "Enabled") != "Enabled":
+        raise Validation("UserErrorCrossSubscriptionRestoreNotEnabled",
+                         "Cross subscription restore is %s on vault '%s'." % (
+                             "permanently disabled" if vault["csr"] == "PermanentlyDisabled" else "disabled",
+                             vault["name"]))
+    state = core.state
+    tenant = (state.subscriptions.get(vault["sub"].lower()) or {}).get("tenant")
+    for sub in others:
+        s = state.subscriptions.get(sub)
+        if s is None:
+            raise Validation(PARAM, "The target subscription '%s' was not found." % sub)
+        if tenant and s.get("tenant") and s["tenant"].lower() != tenant.lower():
+            raise Validation(PARAM, "Cross subscription restore is supported within the tenant of the vault only.")
+    snap = rp["snapshot"]
+    if not snap["managed"] or snap["encrypted"] or not _vault_tier(rp):
+        raise Validation(PARAM, "Cross subscription restore is not supported for %s." % (
+            "virtual machines with unmanaged disks" if not snap["managed"] else
+            "encrypted virtual machines" if snap["encrypted"] else "recovery points in the snapshot tier only"))
 
 
 def restored_size_gb(rp, plan):

@@ -54,10 +54,15 @@ class State:
         for n in w["virtual_networks"]:
             self.put(R.vnet_body(n["subscription"], n["resource_group"], n["name"], n["location"],
                                  n["address_prefix"], n["subnets"]))
+        for u in w.get("user_assigned_identities") or []:
+            self.put(R.identity_body(u["subscription"], u["resource_group"], u["name"], u["location"],
+                                     self._tenant_of(u["subscription"])))
         for v in w["vaults"]:
             body = R.vault_body(v["subscription"], v["resource_group"], v["name"], v["location"],
                                 v["redundancy"], bool(v["cross_region_restore"]), created,
-                                v.get("soft_delete_days", 14))
+                                v.get("soft_delete_days", 14), csr=v.get("cross_subscription_restore", "Enabled"),
+                                identity=R.vault_identity(v["subscription"], v["resource_group"], v["name"],
+                                                          self._tenant_of(v["subscription"]), v.get("identity")))
             self.put(body)
             self.vaults[body["id"].lower()] = {
                 "id": body["id"], "name": v["name"], "rg": v["resource_group"],
@@ -66,11 +71,17 @@ class State:
                 "crr": bool(v["cross_region_restore"]) and v["redundancy"] == "GeoRedundant",
                 "default_policy": v["default_policy"],
                 "soft_delete_days": v.get("soft_delete_days", 14),
+                "csr": v.get("cross_subscription_restore", "Enabled"),
+                "resource_guard": _guard(v, self._tenant_of(v["subscription"])),
                 "numeric_id": det_digits(19, "vault", body["id"].lower()),
                 "items": {},
             }
         for i, spec in enumerate(w["virtual_machines"]):
             self._build_vm(spec, created, i)
+
+    def _tenant_of(self, sub):
+        s = self.subscriptions.get(str(sub).lower()) or {}
+        return s.get("tenant") or self.world["tenants"][0]["id"]
 
     def _build_vm(self, spec, created, index):
         sub, rg, name = spec["subscription"], spec["resource_group"], spec["name"]
@@ -85,6 +96,9 @@ class State:
         snapshot = {
             "size": spec["size"], "os_type": spec["os_type"], "managed": managed,
             "zone": spec.get("zone"), "encrypted": bool(spec["encrypted"]),
+            "private_disk_access": bool(spec.get("private_disk_access")),
+            "original_storage_account_option": bool(spec.get("original_storage_account_option")),
+            "edge_zone": spec.get("edge_zone"), "security_type": spec.get("security_type"),
             "storage_type": storage_type_for(spec["size"]), "location": loc,
             "disk_sku": sku,
             "os_disk": {"name": os_name, "size_gb": spec["os_disk_size_gb"]},
@@ -140,6 +154,10 @@ class State:
             "data_id": det_digits(18, "item", vault["id"].lower(), vmid.lower()),
             "container_numeric_id": int(det_digits(12, "container", vault["id"].lower(), vmid.lower())),
             "excluded_luns": [int(x) for x in b.get("excluded_luns") or []],
+            "file_recovery": b.get("file_recovery"),
+            "protection_state": b.get("protection_state") or "Protected",
+            "health_status": b.get("health_status") or "Passed",
+            "last_backup_status": b.get("last_backup_status") or "Completed",
             "rps": [],
         }
         item["rps"] = self._gen_rps(vault, item, snapshot, b["recovery_points"])
@@ -307,3 +325,10 @@ class State:
         disks.sort(key=lambda d: d["id"].lower())
         blobs = [dict(b) for lst in self.blobs.values() for b in lst]
         return {"vms": vms, "disks": disks, "blobs": blobs}
+
+
+def _guard(vault_spec, vault_tenant):
+    guard = vault_spec.get("resource_guard")
+    if not guard:
+        return None
+    return dict(guard, tenant=guard.get("tenant") or vault_tenant)

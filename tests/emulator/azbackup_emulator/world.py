@@ -27,6 +27,7 @@ DEFAULT_SETTINGS = {
     "job_outcome": "Completed",
     "crr_token_lifetime_seconds": 86400,
     "crr_task_completes_at": 0.95,
+    "ilr_session_seconds": 43200,
     "throttling": {
         "enabled": False,
         "reads": {"capacity": 250, "refill_per_second": 25},
@@ -121,7 +122,9 @@ def normalise(raw):
             })
         tenants.append({"id": tid, "display_name": t.get("display_name", "Emulated tenant"),
                         "default_domain": t.get("default_domain", "emulator.onmicrosoft.com"),
-                        "clients": clients})
+                        "clients": clients,
+                        # multi-tenant apps of other tenants consented here (tokens of this tenant)
+                        "guest_clients": [str(g) for g in t.get("guest_clients") or []]})
     if not tenants:
         raise WorldError("world: at least one tenant with a client is required")
     w["tenants"] = tenants
@@ -206,6 +209,15 @@ def normalise(raw):
         vnets.append(n)
     w["virtual_networks"] = vnets
 
+    uais = []
+    for u in raw.get("user_assigned_identities") or []:
+        u = with_sub(u)
+        _req(u, "name", "user-assigned identity")
+        _req(u, "resource_group", "user-assigned identity %s" % u["name"])
+        u["location"] = loc_of(u, "user-assigned identity %s" % u["name"])
+        uais.append(u)
+    w["user_assigned_identities"] = uais
+
     vaults = []
     for v in raw.get("vaults") or []:
         v = with_sub(v)
@@ -216,6 +228,22 @@ def normalise(raw):
         v.setdefault("cross_region_restore", False)
         v.setdefault("default_policy", "DefaultPolicy")
         v.setdefault("soft_delete_days", 14)
+        v.setdefault("cross_subscription_restore", "Enabled")
+        if v["cross_subscription_restore"] not in ("Enabled", "Disabled", "PermanentlyDisabled"):
+            raise WorldError("vault %s: cross_subscription_restore must be Enabled, Disabled or PermanentlyDisabled"
+                             % v["name"])
+        guard = v.get("resource_guard")
+        if guard:
+            guard = dict(guard)
+            _req(guard, "id", "resource guard of vault %s" % v["name"])
+            guard["tenant"] = str(guard.get("tenant") or "")
+            guard["operators"] = [str(x) for x in guard.get("operators") or []]
+            guard["operations"] = list(guard.get("operations") or ["restore"])
+            v["resource_guard"] = guard
+        ident = dict(v.get("identity") or {})
+        ident.setdefault("system_assigned", False)
+        ident["user_assigned"] = [str(x) for x in ident.get("user_assigned") or []]
+        v["identity"] = ident
         vaults.append(v)
     w["vaults"] = vaults
 
@@ -281,6 +309,10 @@ def _vm(spec, loc_of):
         vm["zone"] = str(vm["zone"])
     vm.setdefault("encrypted", False)
     vm.setdefault("deleted", False)
+    vm.setdefault("private_disk_access", False)
+    vm.setdefault("original_storage_account_option", False)
+    vm.setdefault("edge_zone", None)
+    vm.setdefault("security_type", None)
     vm.setdefault("os_disk_size_gb", 127 if vm["os_type"].lower() == "windows" else 30)
     vm["data_disks"] = _disks(vm.get("data_disks"))
     luns = [d["lun"] for d in vm["data_disks"]]
@@ -301,5 +333,24 @@ def _vm(spec, loc_of):
         rp.setdefault("explicit", [])
         b["recovery_points"] = rp
         b.setdefault("excluded_luns", [])
+        _backup_status(b, vm["name"])
         vm["backup"] = b
     return vm
+
+
+# What a protected item reports about its backups (AzureIaaSVMProtectedItem, 2024-04-01 enums).
+PROTECTION_STATES = ("Invalid", "IRPending", "Protected", "ProtectionError", "ProtectionStopped",
+                     "ProtectionPaused", "BackupsSuspended")
+HEALTH_STATUSES = ("Passed", "ActionRequired", "ActionSuggested", "Invalid")
+
+
+def _backup_status(b, vm_name):
+    """Defaults and checks of a backup's protection_state, health_status and last_backup_status."""
+    b.setdefault("protection_state", "Protected")
+    b.setdefault("health_status", "Passed")
+    b.setdefault("last_backup_status", "Completed")
+    for key, allowed in (("protection_state", PROTECTION_STATES), ("health_status", HEALTH_STATUSES)):
+        match = [v for v in allowed if v.lower() == str(b[key]).lower()]
+        if not match:
+            raise WorldError("backup of %s: %s must be one of %s, got %r" % (vm_name, key, ", ".join(allowed), b[key]))
+        b[key] = match[0]

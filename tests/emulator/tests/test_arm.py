@@ -135,7 +135,8 @@ def test_headers(api):
 
 def test_subscription_and_tenants(api):
     r = api.get("/subscriptions", "2022-12-01")
-    assert [s["subscriptionId"] for s in r.json()["value"]] == [api.sub]
+    # the default world's second subscription (the target of cross-subscription restores) comes second
+    assert [s["subscriptionId"] for s in r.json()["value"]] == [api.sub, "0b1c2d3e-0000-4000-8000-000000000005"]
     r = api.get("/tenants", "2022-12-01")
     assert r.json()["value"][0]["tenantId"] == api.emu.tenant_id
 

@@ -18,6 +18,7 @@ import requests
 import responses
 
 from ansible_collections.azbackup.restore.plugins.module_utils import _auth
+from ansible_collections.azbackup.restore.plugins.module_utils import _cloud
 from ansible_collections.azbackup.restore.plugins.module_utils import _auth_client_secret
 from ansible_collections.azbackup.restore.plugins.module_utils import _errors as _errors_mod
 from ansible_collections.azbackup.restore.plugins.module_utils._errors import (
@@ -98,7 +99,7 @@ client_id = cid-partial
 
 
 def build(params, env=None, cloud=None, credentials_path="/nonexistent/credentials"):
-    return _auth.build_credential(params, cloud or _auth.KNOWN_CLOUDS["AzureCloud"], env=env or {},
+    return _auth.build_credential(params, cloud or _cloud.KNOWN_CLOUDS["AzureCloud"], env=env or {},
                                   credentials_path=credentials_path)
 
 
@@ -124,16 +125,16 @@ class TestResolveCloud:
     ])
     def test_named_clouds(self, name, rm, authority, scope):
         for spelling in (name, name.lower(), " %s " % name.upper()):
-            cloud = _auth.resolve_cloud(spelling, session=object())  # no request for a named cloud
-            assert cloud == _auth.CloudEndpoints(name, rm, authority, scope)
+            cloud = _cloud.resolve_cloud(spelling, session=object())  # no request for a named cloud
+            assert cloud == _cloud.CloudEndpoints(name, rm, authority, scope)
 
     def test_default_and_alias(self):
-        assert _auth.resolve_cloud(None).name == "AzureCloud"
-        assert _auth.resolve_cloud("AzurePublicCloud").name == "AzureCloud"
+        assert _cloud.resolve_cloud(None).name == "AzureCloud"
+        assert _cloud.resolve_cloud("AzurePublicCloud").name == "AzureCloud"
 
     def test_unknown_name(self):
         with pytest.raises(ValidationError) as exc:
-            _auth.resolve_cloud("AzureGermanCloud")
+            _cloud.resolve_cloud("AzureGermanCloud")
         assert exc.value.option == "cloud_environment" and "AzureChinaCloud" in exc.value.msg
 
     @pytest.mark.parametrize("url", ["http://management.local.azurestack.external", "HTTP://127.0.0.1:8443/"])
@@ -141,7 +142,7 @@ class TestResolveCloud:
     def test_plain_http_url_refused_without_a_request(self, url):
         responses.add(responses.GET, url.rstrip("/").lower() + "/metadata/endpoints", json={})
         with pytest.raises(ValidationError) as exc:
-            _auth.resolve_cloud(url, requests.Session())
+            _cloud.resolve_cloud(url, requests.Session())
         assert exc.value.option == "cloud_environment" and "https://" in exc.value.msg
         assert len(responses.calls) == 0
 
@@ -154,7 +155,7 @@ class TestResolveCloud:
             "galleryEndpoint": "https://gallery", "graphEndpoint": "https://graph",
             "authentication": {"loginEndpoint": "https://adfs.local.azurestack.external/adfs/",
                                "audiences": ["https://management.adfs.azurestack.local/4d7a-b2f8/"]}})
-        cloud = _auth.resolve_cloud(STACK + "/", requests.Session())
+        cloud = _cloud.resolve_cloud(STACK + "/", requests.Session())
         assert cloud.name == STACK
         assert cloud.resource_manager == STACK + "/"
         assert cloud.authority_host == "https://adfs.local.azurestack.external/adfs/"
@@ -168,14 +169,14 @@ class TestResolveCloud:
         responses.add(responses.GET, STACK + "/metadata/endpoints", status=404,
                       json={"error": {"code": "NotFound", "message": "no such thing"}})
         with pytest.raises(AzureApiError) as exc:
-            _auth.resolve_cloud(STACK, requests.Session())
+            _cloud.resolve_cloud(STACK, requests.Session())
         assert "NotFound" in exc.value.msg and STACK in exc.value.msg
 
     @responses.activate
     def test_metadata_without_authentication(self):
         responses.add(responses.GET, STACK + "/metadata/endpoints", json={"galleryEndpoint": "x"})
         with pytest.raises(ValidationError) as exc:
-            _auth.resolve_cloud(STACK, requests.Session())
+            _cloud.resolve_cloud(STACK, requests.Session())
         assert "loginEndpoint" in exc.value.msg
 
     @responses.activate
@@ -184,9 +185,9 @@ class TestResolveCloud:
                       body=requests.exceptions.ConnectionError("refused"))
         slept = []
         with pytest.raises(AzureConnectionError) as exc:
-            _auth.resolve_cloud(STACK, requests.Session(), sleep=slept.append)
+            _cloud.resolve_cloud(STACK, requests.Session(), sleep=slept.append)
         assert "cloud metadata" in exc.value.msg
-        assert len(responses.calls) == _auth.METADATA_ATTEMPTS == exc.value.attempts and len(slept) == 2
+        assert len(responses.calls) == _cloud.METADATA_ATTEMPTS == exc.value.attempts and len(slept) == 2
 
     @responses.activate
     def test_metadata_transient_errors_are_retried(self):
@@ -197,7 +198,7 @@ class TestResolveCloud:
         responses.add(responses.GET, url, json={"authentication": {"loginEndpoint": "https://login/",
                                                                    "audiences": ["https://aud/"]}})
         slept = []
-        cloud = _auth.resolve_cloud(STACK, requests.Session(), sleep=slept.append)
+        cloud = _cloud.resolve_cloud(STACK, requests.Session(), sleep=slept.append)
         assert cloud.authority_host == "https://login/" and len(responses.calls) == 3
         assert slept[0] == 1.0  # the Retry-After of the 503
 
@@ -206,8 +207,8 @@ class TestResolveCloud:
         responses.add(responses.GET, STACK + "/metadata/endpoints", status=503,
                       json={"error": {"code": "ServiceUnavailable", "message": "later"}})
         with pytest.raises(AzureApiError) as exc:
-            _auth.resolve_cloud(STACK, requests.Session(), sleep=lambda s: None)
-        assert exc.value.status_code == 503 and len(responses.calls) == _auth.METADATA_ATTEMPTS
+            _cloud.resolve_cloud(STACK, requests.Session(), sleep=lambda s: None)
+        assert exc.value.status_code == 503 and len(responses.calls) == _cloud.METADATA_ATTEMPTS
         assert "gave up after 3 attempts" in exc.value.msg
 
 
@@ -342,12 +343,12 @@ class TestCredentialSelection:
         assert "AZURE_FEDERATED_TOKEN_FILE" in msg and "AZURE_TENANT_ID" in msg and "AZURE_CLIENT_ID" not in msg
 
     def test_sovereign_cloud_authority(self, identity):
-        cloud = _auth.KNOWN_CLOUDS["AzureUSGovernment"]
+        cloud = _cloud.KNOWN_CLOUDS["AzureUSGovernment"]
         cred = build(dict(client_id="cid", secret=SECRET, tenant="tid"), cloud=cloud)
         assert cred.kwargs == dict(authority="https://login.microsoftonline.us/", disable_instance_discovery=True)
 
     def test_stack_cloud_authority(self, identity):
-        cloud = _auth.CloudEndpoints(STACK, STACK + "/", "https://adfs.local/adfs/", "https://aud/.default")
+        cloud = _cloud.CloudEndpoints(STACK, STACK + "/", "https://adfs.local/adfs/", "https://aud/.default")
         cred = build(dict(auth_source="env", client_id="cid", secret=SECRET, tenant="adfs"), cloud=cloud)
         assert cred.kwargs == dict(authority="https://adfs.local/adfs/", disable_instance_discovery=True)
         dac = build({}, cloud=cloud)

@@ -17,6 +17,7 @@ import requests
 import responses
 
 from ansible_collections.azbackup.restore.plugins.module_utils import _auth
+from ansible_collections.azbackup.restore.plugins.module_utils import _cloud
 from ansible_collections.azbackup.restore.plugins.module_utils import _auth_client_secret
 from ansible_collections.azbackup.restore.plugins.module_utils import _errors as _errors_mod
 from ansible_collections.azbackup.restore.plugins.module_utils._errors import AzureAuthError, AzureConnectionError
@@ -159,7 +160,7 @@ class TestHttpsOnly:
         assert "login.example.test" in e.value.msg and "authority" in e.value.msg
 
     def test_client_secret_credential_for_an_http_cloud(self):
-        cloud = _auth.CloudEndpoints("https://stack", "https://stack/", "http://login.stack/", "x/.default")
+        cloud = _cloud.CloudEndpoints("https://stack", "https://stack/", "http://login.stack/", "x/.default")
         with pytest.raises(AzureAuthError) as e:
             _auth_client_secret.client_secret_credential(settings(), cloud, requests.Session())
         assert "login.stack" in e.value.msg
@@ -177,7 +178,7 @@ class TestHttpsOnly:
 
 
 class TestWhenUsed:
-    cloud = _auth.KNOWN_CLOUDS["AzureCloud"]
+    cloud = _cloud.KNOWN_CLOUDS["AzureCloud"]
 
     @pytest.mark.parametrize("s", [settings(), settings(auth_source="credential_file"), settings(auth_source="auto")])
     def test_client_secret_sources(self, s):
@@ -196,7 +197,7 @@ class TestWhenUsed:
         assert _auth_client_secret.client_secret_credential(s, self.cloud, requests.Session()) is None
 
     def test_adfs_authority_and_missing_session(self):
-        adfs = _auth.CloudEndpoints("https://stack", "https://stack/", "https://adfs.stack/adfs/", "x/.default")
+        adfs = _cloud.CloudEndpoints("https://stack", "https://stack/", "https://adfs.stack/adfs/", "x/.default")
         assert _auth_client_secret.client_secret_credential(settings(), adfs, requests.Session()) is None
         assert _auth_client_secret.client_secret_credential(settings(), self.cloud, None) is None
 

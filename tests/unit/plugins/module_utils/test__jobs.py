@@ -85,3 +85,132 @@ class TestRestoreOutputs:
         d2 = RGS + "/rg-restore/providers/Microsoft.Compute/disks/vm-web-01-datadisk-1"
         job = j.normalize_job(raw_job("j", "Completed", bag={"Some Disks": "%s;%s" % (d1, d2), "Other": d1}))
         assert sorted(j.restore_outputs(job)["restored_disks"]) == sorted([d1, d2])
+
+
+# --------------------------------------------------------------------------------------------
+# watch_jobs: one job list per reader and round, one read of each job as it ends
+
+
+class FakeReader(object):
+    """A job reader whose jobs move one status along their sequence at each list."""
+
+    def __init__(self, sequences, operation="Restore", starts=None, hidden=()):
+        self.operation = operation
+        self.sequences = dict((k, list(v)) for k, v in sequences.items())
+        self.starts = starts or {}
+        self.hidden = set(hidden)
+        self.status, self.fresh = {}, set()
+        self.lists, self.reads = [], []
+
+    def _job(self, job_id):
+        resource = job_resource(status=self.status[job_id], name=job_id,
+                                start=self.starts.get(job_id, "2026-11-04T10:00:00Z"))
+        resource["properties"]["extendedInfo"] = {"progressPercentage": 50.0} if resource["properties"]["status"] == \
+            "InProgress" else resource["properties"]["extendedInfo"]
+        return j.normalize_job(resource)
+
+    def list(self, **filters):
+        self.lists.append(filters)
+        for k, seq in self.sequences.items():
+            self.status[k] = seq.pop(0) if len(seq) > 1 else seq[0]
+        self.fresh = set(self.sequences)
+        return [self._job(k) for k in self.sequences if k not in self.hidden]
+
+    def get(self, job_id):
+        """The status of the last list (in its round), else the job moves on."""
+        self.reads.append(job_id)
+        if job_id in self.fresh:
+            self.fresh.remove(job_id)
+        else:
+            seq = self.sequences[job_id]
+            self.status[job_id] = seq.pop(0) if len(seq) > 1 else seq[0]
+        return self._job(job_id)
+
+
+class FakeTime(object):
+    def __init__(self):
+        self.now, self.sleeps = 0.0, []
+
+    def clock(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+NOW = parse_time("2026-11-05T12:00:00Z")
+
+
+def watch(reader, jobs, timeout=600, **kwargs):
+    t = FakeTime()
+    result = j.watch_jobs(reader, jobs, timeout, poll_interval=10, sleep=t.sleep, clock=t.clock, now=lambda: NOW,
+                          **kwargs)
+    return result, t
+
+
+def test_watch_jobs_lists_once_per_round_and_reads_each_job_once():
+    ids = ["j%d" % i for i in range(30)]
+    reader = FakeReader(dict((k, ["InProgress"] * (i % 3) + ["Completed"]) for i, k in enumerate(ids)))
+    jobs = dict((k, None) for k in ids)
+    rounds = []
+    result, t = watch(reader, jobs, on_round=lambda js: rounds.append(j.job_summary(js.values())["running"]))
+    assert result.done and result.last == [] and result.polls == 3
+    assert len(reader.lists) == 3 and sorted(reader.reads) == sorted(ids) and t.sleeps == [10, 10]
+    assert rounds == [20, 10, 0]
+    assert all(job["status"] == "Completed" and job["recovery_point_time"] for job in jobs.values())
+    # no start time known at first: a day back; then the earliest start time of the jobs still running
+    assert reader.lists[0] == dict(operation="Restore", start=parse_time("2026-11-04T12:00:00Z"))
+    assert reader.lists[1] == dict(operation="Restore", start=parse_time("2026-11-04T10:00:00Z"))
+
+
+def test_watch_jobs_earliest_start_and_missing_jobs():
+    reader = FakeReader({"a": ["InProgress", "InProgress", "Completed"], "b": ["InProgress", "Completed"],
+                         "old": ["InProgress", "InProgress", "Completed"]},
+                        starts={"a": "2026-11-05T09:00:00Z", "b": "2026-11-05T08:00:00Z",
+                                "old": "2026-10-01T00:00:00Z"}, hidden=["old"])
+    jobs = dict((k, None) for k in ("a", "b", "old"))
+    result, t = watch(reader, jobs)
+    assert result.done and len(reader.lists) == 3
+    assert reader.reads.count("old") == 3 and reader.reads.count("a") == 1 and reader.reads.count("b") == 1
+    # round 2: "old" (read on its own in round 1) is the earliest; round 3: "b" has ended
+    assert [f["start"] for f in reader.lists] == [parse_time(t) for t in (
+        "2026-11-04T12:00:00Z", "2026-10-01T00:00:00Z", "2026-10-01T00:00:00Z")]
+
+
+def test_watch_jobs_keeps_what_the_list_leaves_out_and_times_out():
+    reader = FakeReader({"a": ["InProgress"], "b": ["InProgress"]})
+    known = j.normalize_job(job_resource(name="a"))
+    jobs = {"a": known, "b": j.normalize_job(job_resource(name="b"))}
+    result, t = watch(reader, jobs, timeout=25)
+    assert not result.done and result.last == ["a", "b"] and reader.reads == []
+    # the jobs were read already: the first list waits one interval
+    assert t.sleeps == [10, 10, 5] and len(reader.lists) == 3
+    assert jobs["a"]["target_storage_account"] == "sa1" and jobs["a"]["extended_info"]["progress_percentage"] == 50.0
+    assert jobs["a"]["extended_info"]["property_bag"] == known["extended_info"]["property_bag"]
+
+
+def test_watch_jobs_one_list_per_region_and_nothing_to_wait_for():
+    primary = FakeReader({"p": ["Completed"], "q": ["Completed"]})
+    secondary = FakeReader({"s": ["Completed"], "t": ["Completed"]}, "CrossRegionRestore")
+    keys = dict(p=primary, q=primary, s=secondary, t=secondary)
+    jobs = dict((k, None) for k in keys)
+    result, t = watch(lambda key: keys[key], jobs)
+    assert result.done and len(primary.lists) == 1 and len(secondary.lists) == 1
+    assert secondary.lists[0]["operation"] == "CrossRegionRestore"
+    assert j.watch_jobs(primary, {"p": jobs["p"]}, 60) == (True, [], 0.0, 0)
+
+
+def test_watch_jobs_reads_a_job_alone():
+    # one job: one read per round costs what one list would, and gives the whole job
+    reader = FakeReader({"a": ["InProgress", "InProgress", "Completed"]})
+    result, t = watch(reader, {"a": None})
+    assert result.done and reader.lists == [] and reader.reads == ["a"] * 3
+
+
+def test_job_summary():
+    assert j.job_summary([]) == dict(total=0, completed=0, failed=0, running=0, progress=[],
+                                     text="0 of 0 done: 0 completed, 0 failed; 0 running")
+    jobs = [dict(status="CompletedWithWarnings"), dict(status="Cancelled"), None,
+            dict(status="InProgress", extended_info=dict(progress_percentage=12.5)), dict(status="Cancelling")]
+    assert j.job_summary(jobs)["text"] == "2 of 4 done: 1 completed, 1 failed; 2 running (12.5%)"

@@ -90,3 +90,61 @@ class TestNotFound:
                 raise AzureApiError(status_code=403, error_code="AuthorizationFailed", error_message="no",
                                     correlation_id="corr-8")
         assert e.value.msg == "Failed to read it: (AuthorizationFailed) no (correlation id corr-8)"
+
+
+class TestProtectedItemList:
+    """The vault's list of protected VMs: normalization, client-side selection, the list call."""
+
+    def test_swagger_examples_normalize(self):
+        from ansible_collections.azbackup.restore.tests.unit.plugins.conftest import spec_example
+
+        for version in ("2024-04-01", "2023-01-15"):
+            body = spec_example(version, "AzureIaasVm/BackupProtectedItems_List.json")["responses"]["200"]["body"]
+            got = pi.normalize_protected_item(body["value"][0])
+            # the example's classic VM id has no resource group: the item name gives it
+            assert (got["vm_resource_group"], got["vm_name"]) == ("iaasvm-rg", "iaasvm-1"), version
+            assert got["container_name"] == "IaasVMContainer;iaasvmcontainer;iaasvm-rg;iaasvm-1"
+            assert got["protected_item_name"] == "VM;iaasvmcontainer;iaasvm-rg;iaasvm-1"
+            assert got["policy_name"] == "testPolicy1" and got["last_recovery_point"] == "2017-11-22T12:25:32Z"
+        assert got["health_status"] is None and got["recovery_point_count"] is None  # 2023-01-15 sends less
+        assert pi.select_protected_items([got]) == [got]
+
+    def test_without_a_parsable_id(self):
+        got = pi.normalize_protected_item({"name": "VM;iaasvmcontainerv2;rg1;vm1", "properties": {
+            "containerName": "iaasvmcontainerv2;rg1;vm1", "lastRecoveryPoint": "0001-01-01T00:00:00Z", "policyId": ""}})
+        assert got["container_name"] == "IaasVMContainer;iaasvmcontainerv2;rg1;vm1"
+        assert (got["vm_resource_group"], got["vm_name"], got["vm_id"]) == ("rg1", "vm1", None)
+        assert got["last_recovery_point"] is None and got["policy_name"] is None and got["policy_id"] is None
+
+    def test_select(self):
+        def it(name, rg, state="Protected"):
+            return dict(vm_name=name, vm_resource_group=rg, protection_state=state, health_status="Passed",
+                        policy_name="P", properties={})
+        items = [it("b", "rg2"), it("A", "rg1", "IRPending"), it("c", "RG1")]
+        assert [i["vm_name"] for i in pi.select_protected_items(items)] == ["A", "c", "b"]
+        assert [i["vm_name"] for i in pi.select_protected_items(items, vm_resource_group="rg1")] == ["A", "c"]
+        assert [i["vm_name"] for i in pi.select_protected_items(items, vm_name="[ab]")] == ["A", "b"]
+        assert [i["vm_name"] for i in pi.select_protected_items(items, protection_state="irpending")] == ["A"]
+        assert pi.select_protected_items(items, health_status=["ActionRequired"], policy_name="P") == []
+
+    def test_list_call(self):
+        from ansible_collections.azbackup.restore.tests.unit.plugins.conftest import FakeClient
+
+        vault = pi.vault_ref(BASE, SUB)
+        client = FakeClient(lambda method, url, params, body: (200, {}, {"value": []}))
+        assert pi.list_protected_items(client, vault) == []
+        assert pi.list_protected_items(client, vault, secondary=True) == []
+        (m1, u1, v1, p1, _b1), (m2, u2, v2, p2, _b2) = client.calls
+        assert (m1, u1, v1) == ("GET", vault.vault_id + "/backupProtectedItems", "2024-04-01")
+        assert (m2, u2, v2) == ("GET", vault.vault_id + "/backupProtectedItems/", "2023-01-15")
+        assert p1 == p2 == {"$filter": "backupManagementType eq 'AzureIaasVM' and itemType eq 'VM'"}
+        with pytest.raises(ValidationError) as e:
+            pi.list_protected_items(FakeClient(lambda *a: not_found("ResourceNotFound")), vault)
+        assert e.value.option == "vault_name" and e.value.msg.startswith("Vault v was not found in resource group rgv")
+
+    def test_vault_ref_checks_names(self):
+        with pytest.raises(ValidationError) as e:
+            pi.vault_ref(dict(vault_name="a/b", vault_resource_group="rg"), SUB)
+        assert e.value.option == "vault_name"
+        with pytest.raises(ValidationError):
+            pi.vault_ref(dict(vault_name="v"), SUB)

@@ -236,6 +236,8 @@ VALID = [
     ("operation_id", "MzM7YWJj-_w=="),
     ("subscription_id", SUB),
     ("subscription_id", "F2EDFD5D-5496-4683-B94F-B3588C579009"),
+    ("tenant", "72f988bf-86f1-41af-91ab-2d7cd011db47"),
+    ("tenant", "contoso.onmicrosoft.com"),
     ("resource_group", "SwaggerTestRg"),
     ("resource_group", "fijivalidation-asr-microsoftrrdclab3-408"),
     ("resource_group", "My.RG(1)"),

@@ -117,10 +117,9 @@ class TestCheckOptions:
         assert "recoveryType" in e.value.msg
 
     def test_extra_properties_by_version(self):
-        extra = {"securedVMDetails": {"securedVMOsDiskEncryptionSetId": "x"}}
-        ck.check_options(params(extra_properties=extra), "restore_disks", PRIMARY)
+        ck.check_options(params(extra_properties={"affinityGroup": "x"}), "restore_disks", PRIMARY)
         with pytest.raises(ValidationError):
-            ck.check_options(params(extra_properties=extra), "restore_disks", SECONDARY)
+            ck.check_options(params(extra_properties={"securedVMDetails": {}}), "restore_disks", SECONDARY)
 
 
 class TestCheckPoint:
@@ -303,3 +302,177 @@ class TestRefusals:
         kwargs = e.value.to_fail_kwargs()
         assert kwargs["correlation_id"] == "corr-v" and kwargs["request_id"] == "req-v"
         assert kwargs["error_code"] == "UserErrorX" and "(correlation id corr-v)" in kwargs["msg"]
+
+
+OTHER_SUB = "0b1c2d3e-0000-4000-8000-000000000005"
+UAI = RG + "/rg-restore/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-restore"
+DISK_ACCESS = RG + "/rg-restore/providers/Microsoft.Compute/diskAccesses/da-restore"
+DES = RG + "/rg-restore/providers/Microsoft.Compute/diskEncryptionSets/des-cvm"
+
+
+def refused(option, func, *args, **kw):
+    with pytest.raises(ValidationError) as e:
+        func(*args, **kw)
+    assert e.value.option == option, e.value.msg
+    return e.value.msg
+
+
+class TestNewOptions:
+    def test_target_subscription(self):
+        ck.check_options(params(target_subscription_id=OTHER_SUB), "restore_disks", PRIMARY)
+        refused("target_subscription_id", ck.check_options, params(target_subscription_id="not-a-guid"),
+                "restore_disks", PRIMARY)
+        p = dict(vm_name="vm-web-01", vm_resource_group="rg-prod", staging_storage_account=SA,
+                 target_subscription_id=OTHER_SUB)
+        assert "replace_disks" in refused("target_subscription_id", ck.check_options, p, "replace_disks", PRIMARY)
+        # an id in another subscription than the target one
+        refused("target_resource_group", ck.check_options,
+                params(target_subscription_id=OTHER_SUB, target_resource_group=RG + "/rg-restore"),
+                "restore_disks", PRIMARY)
+        refused("restore_to_edge_zone", ck.check_options,
+                params(target_subscription_id=OTHER_SUB, restore_to_edge_zone=True), "restore_disks", PRIMARY)
+
+    def test_identity_id_must_be_a_user_assigned_identity(self):
+        ck.check_options(params(identity=dict(type="user_assigned", id=UAI)), "restore_disks", PRIMARY)
+        refused("identity", ck.check_options, params(identity=dict(type="user_assigned", id=SA)), "restore_disks",
+                PRIMARY)
+
+    @pytest.mark.parametrize("access,ok", [
+        (dict(option="SameAsOnSourceDisks"), True),
+        (dict(option="EnablePublicAccessForAllDisks"), True),
+        (dict(option="EnablePrivateAccessForAllDisks", disk_access_id=DISK_ACCESS), True),
+        (dict(option="EnablePrivateAccessForAllDisks"), False),
+        (dict(option="EnablePublicAccessForAllDisks", disk_access_id=DISK_ACCESS), False),
+        (dict(option="EnablePrivateAccessForAllDisks", disk_access_id=SA), False),
+        (dict(option="UseNew"), False),
+    ])
+    def test_disk_network_access(self, access, ok):
+        if ok:
+            ck.check_options(params(disk_network_access=access), "restore_disks", PRIMARY)
+        else:
+            refused("disk_network_access", ck.check_options, params(disk_network_access=access), "restore_disks",
+                    PRIMARY)
+
+    @pytest.mark.parametrize("tenant,ok", [
+        ("7e6d5c4b-0000-4000-8000-000000000006", True), ("fabrikam.onmicrosoft.com", True),
+        ("../common", False), ("a/b", False), ("tenant?x=1", False), ("", False),
+    ])
+    def test_resource_guard_tenant(self, tenant, ok):
+        p = params(resource_guard_tenant_id=tenant)
+        if ok:
+            ck.check_options(p, "restore_disks", PRIMARY)
+        else:
+            refused("resource_guard_tenant_id", ck.check_options, p, "restore_disks", PRIMARY)
+
+    def test_secured_vm_id(self):
+        ck.check_options(params(secured_vm_os_disk_encryption_set_id=DES), "restore_disks", PRIMARY)
+        refused("secured_vm_os_disk_encryption_set_id", ck.check_options,
+                params(secured_vm_os_disk_encryption_set_id=DISK_ACCESS), "restore_disks", PRIMARY)
+
+
+def props_point(managed=True, tiers=(("InstantRP", "Valid"), ("HardenedRP", "Valid")), zones=None, **props):
+    p = point(managed=managed, tiers=tiers)
+    p["properties"].update(props)
+    if zones:
+        p["zones"] = list(zones)
+    return p
+
+
+class TestPointOptions:
+    def test_identity_not_for_unmanaged(self):
+        ck.check_point_options(props_point(), params(identity=dict(type="system_assigned")))
+        refused("identity", ck.check_point_options, props_point(managed=False),
+                params(identity=dict(type="system_assigned")))
+
+    @pytest.mark.parametrize("p,why", [
+        (props_point(managed=False), "unmanaged"),
+        (props_point(isSourceVMEncrypted=True), "Azure Disk Encryption"),
+        (props_point(tiers=(("InstantRP", "Valid"),)), "snapshot tier"),
+    ])
+    def test_cross_subscription_not_for(self, p, why):
+        if why == "Azure Disk Encryption":
+            p["is_encrypted"] = True
+        msg = refused("target_subscription_id", ck.check_point_options, p, params(target_subscription_id=OTHER_SUB))
+        assert why in msg and "learn.microsoft.com" in msg
+
+    def test_original_storage_account(self):
+        ck.check_point_options(props_point(managed=False, originalStorageAccountOption=True),
+                               params(use_original_storage_account=True))
+        refused("use_original_storage_account", ck.check_point_options,
+                props_point(managed=False, originalStorageAccountOption=False),
+                params(use_original_storage_account=True))
+        refused("use_original_storage_account", ck.check_point_options,
+                props_point(originalStorageAccountOption=True), params(use_original_storage_account=True))
+
+    def test_private_disks_need_a_choice(self):
+        msg = refused("disk_network_access", ck.check_point_options,
+                      props_point(isPrivateAccessEnabledOnAnyDisk=True), params())
+        assert "private access" in msg
+        ck.check_point_options(props_point(isPrivateAccessEnabledOnAnyDisk=True),
+                               params(disk_network_access=dict(option="SameAsOnSourceDisks")))
+        refused("disk_network_access", ck.check_point_options, props_point(isPrivateAccessEnabledOnAnyDisk=False),
+                params(disk_network_access=dict(option="SameAsOnSourceDisks")))
+        ck.check_point_options(props_point(), params())   # a point without the property (older api-version)
+
+    def test_edge_zone(self):
+        refused("restore_to_edge_zone", ck.check_point_options, props_point(), params(restore_to_edge_zone=True))
+        ck.check_point_options(props_point(extendedLocation={"name": "losangeles", "type": "EdgeZone"}),
+                               params(restore_to_edge_zone=True))
+
+
+def vault(redundancy="GeoRedundant", crr="Enabled", csr=None):
+    v = {"id": VAULT, "name": "rsv-prod", "properties": {"redundancySettings": {
+        "standardTierStorageRedundancy": redundancy, "crossRegionRestore": crr}}}
+    if csr:
+        v["properties"]["restoreSettings"] = {
+            "crossSubscriptionRestoreSettings": {"crossSubscriptionRestoreState": csr}}
+    return v
+
+
+class TestZone:
+    def test_zone_redundant_vault_allows_primary(self):
+        ck.check_zone(props_point(), params(target_zone="2"), vault("ZoneRedundant", "Disabled"))
+
+    def test_grs_vault_with_crr_allows_secondary_for_zone_pinned(self):
+        ck.check_zone(props_point(zones=["1"]), params(target_zone="2"), vault(), secondary=True)
+        assert "secondary region" in refused("target_zone", ck.check_zone, props_point(zones=["1"]),
+                                             params(target_zone="2"), vault())
+        assert "zone-pinned" in refused("target_zone", ck.check_zone, props_point(), params(target_zone="2"),
+                                        vault(), secondary=True)
+
+    def test_vault_without_zrs_or_crr(self):
+        refused("target_zone", ck.check_zone, props_point(zones=["1"]), params(target_zone="2"),
+                vault("LocallyRedundant", "Disabled"))
+
+    def test_vault_tier_needed(self):
+        refused("target_zone", ck.check_zone, props_point(tiers=(("InstantRP", "Valid"),)), params(target_zone="2"),
+                vault("ZoneRedundant"))
+
+    def test_no_zone_or_a_zone_azure_refuses_itself(self):
+        ck.check_zone(props_point(), params(), vault("LocallyRedundant", "Disabled"))
+        ck.check_zone(props_point(), params(target_zone="7"), vault("LocallyRedundant", "Disabled"))
+
+
+class TestCrossSubscription:
+    @pytest.mark.parametrize("state", ["Disabled", "PermanentlyDisabled"])
+    def test_refused_when_the_vault_says_no(self, state):
+        msg = refused("target_subscription_id", ck.check_cross_subscription, vault(csr=state),
+                      params(target_subscription_id=OTHER_SUB))
+        assert ck.CSR_SETTING in msg and state in msg
+
+    def test_allowed(self):
+        ck.check_cross_subscription(vault(csr="Enabled"), params(target_subscription_id=OTHER_SUB))
+        ck.check_cross_subscription(vault(), params(target_subscription_id=OTHER_SUB))
+        # the vault's own subscription is no cross-subscription restore
+        ck.check_cross_subscription(vault(csr="Disabled"), params(target_subscription_id=SUB))
+
+
+class TestIdentityExists:
+    def test_user_assigned_identity_read(self):
+        client, gets = world(**{UAI: {"id": UAI}})
+        ck.check_identity(ck.ResourceCache(client), params(identity=dict(type="user_assigned", id=UAI)))
+        assert gets == [UAI]
+        client, gets = world()
+        msg = refused("identity", ck.check_identity, ck.ResourceCache(client),
+                      params(identity=dict(type="user_assigned", id=UAI)))
+        assert "does not exist" in msg

@@ -129,12 +129,63 @@ class TestBuildRequest:
 
     def test_os_disk_only_and_identity_and_extra(self):
         req = rq.build_request(params(restore_os_disk_only=True, identity=dict(type="user_assigned", id="/x/id"),
-                                      extra_properties={"targetDiskNetworkAccessSettings": {
-                                          "targetDiskNetworkAccessOption": "SameAsOnSourceDisks"}}),
+                                      extra_properties={"affinityGroup": "ag"}),
                                "restore_disks", point(), item_ref().vm_id, self.targets())
         assert req["restoreDiskLunList"] == []
         assert req["identityInfo"] == {"isSystemAssignedIdentity": False, "managedIdentityResourceId": "/x/id"}
-        assert req["targetDiskNetworkAccessSettings"]["targetDiskNetworkAccessOption"] == "SameAsOnSourceDisks"
+        assert req["affinityGroup"] == "ag"
+
+    def test_identity_moves_the_staging_account(self):
+        # As Microsoft's examples and the CLI: identityBasedRestoreDetails instead of storageAccountId.
+        req = rq.build_request(params(identity=dict(type="system_assigned")), "restore_disks", point(),
+                               item_ref().vm_id, self.targets())
+        assert "storageAccountId" not in req
+        assert req["identityInfo"] == {"isSystemAssignedIdentity": True}
+        assert req["identityBasedRestoreDetails"] == {"targetStorageAccountId": SA}
+
+    def test_original_storage_account(self):
+        req = rq.build_request(params(use_original_storage_account=True), "restore_disks", point(managed=False),
+                               item_ref().vm_id, self.targets())
+        assert req["originalStorageAccountOption"] is True
+
+    def test_disk_network_access(self):
+        access = dict(option="EnablePrivateAccessForAllDisks", disk_access_id="/da")
+        req = rq.build_request(params(disk_network_access=access), "restore_disks", point(), item_ref().vm_id,
+                               self.targets())
+        assert req["targetDiskNetworkAccessSettings"] == {
+            "targetDiskNetworkAccessOption": "EnablePrivateAccessForAllDisks", "targetDiskAccessId": "/da"}
+        req = rq.build_request(params(disk_network_access=dict(option="SameAsOnSourceDisks")), "restore_disks",
+                               point(), item_ref().vm_id, self.targets())
+        assert req["targetDiskNetworkAccessSettings"] == {"targetDiskNetworkAccessOption": "SameAsOnSourceDisks"}
+
+    def test_secured_vm_and_edge_zone(self):
+        p = point()
+        p["properties"]["extendedLocation"] = {"name": "losangeles", "type": "EdgeZone"}
+        req = rq.build_request(params(secured_vm_os_disk_encryption_set_id="/des", restore_to_edge_zone=True),
+                               "restore_disks", p, item_ref().vm_id, self.targets())
+        assert req["securedVMDetails"] == {"securedVMOsDiskEncryptionSetId": "/des"}
+        assert req["extendedLocation"] == {"name": "losangeles", "type": "EdgeZone"}
+        assert "extendedLocation" not in rq.build_request(params(), "restore_disks", p, item_ref().vm_id,
+                                                          self.targets())
+        # replacing the disks of an edge zone VM keeps its edge zone, as the CLI sends it
+        q = dict(vm_name="vm-web-01", vm_resource_group="rg-prod", staging_storage_account=SA)
+        req = rq.build_request(q, "replace_disks", p, item_ref().vm_id, resolve_targets(q, SUB, "westeurope"))
+        assert req["extendedLocation"]["name"] == "losangeles"
+
+    def test_cross_subscription_targets(self):
+        other = "0b1c2d3e-0000-4000-8000-000000000005"
+        p = params(target_subscription_id=other)
+        req = rq.build_request(p, "restore_disks", point(), item_ref().vm_id, resolve_targets(p, other, "westeurope"))
+        assert req["targetResourceGroupId"] == "/subscriptions/%s/resourceGroups/rg-restore" % other
+        assert req["storageAccountId"].startswith("/subscriptions/%s/" % other)
+        assert req["sourceResourceId"] == item_ref().vm_id
+
+    @pytest.mark.parametrize("name", ["identityBasedRestoreDetails", "originalStorageAccountOption",
+                                      "targetDiskNetworkAccessSettings", "securedVMDetails", "extendedLocation"])
+    def test_new_properties_are_owned(self, name):
+        with pytest.raises(ValidationError) as e:
+            rq.check_extra_properties({name: {}}, rq.RESTORE_REQUEST_PROPERTIES, "2024-04-01")
+        assert e.value.option == "extra_properties"
 
     def test_match_criteria(self):
         c = rq.match_criteria(item_ref(), "restore_disks", point(), self.targets())

@@ -75,26 +75,44 @@ def job(job_id, status="InProgress", entity="vm-web-01", rg="rg-prod", operation
 
 
 class Scripted(object):
-    """Answers GET backupJobs/{id} from per-job status sequences (the last one repeats)."""
+    """Answers GET backupJobs/{id} and the job list GET backupJobs from per-job status sequences, one
+    status per poll round (the last one repeats): a list moves every job to its next status, and a read
+    of a job the list showed ended gives that status; any other read moves the job on."""
 
-    def __init__(self, rsps, sequences, **job_kwargs):
+    def __init__(self, rsps, sequences, listed=None, **job_kwargs):
         self.sequences = dict((k, list(v)) for k, v in sequences.items())
         self.reads = dict((k, 0) for k in sequences)
+        self.lists = []
+        self.listed = set(sequences) if listed is None else set(listed)
+        self.shown = {}
         self.job_kwargs = job_kwargs
         rsps.add_callback(responses.GET, re.compile(re.escape(JOBS) + r"/[^/?]+(\?.*)?$"), callback=self.answer)
+        rsps.add_callback(responses.GET, re.compile(re.escape(JOBS) + r"(\?.*)?$"), callback=self.answer_list)
+
+    def _next(self, job_id):
+        seq = self.sequences[job_id]
+        return seq.pop(0) if len(seq) > 1 else seq[0]
+
+    def _body(self, job_id, status):
+        kwargs = dict(self.job_kwargs)
+        if status == "Failed":
+            kwargs["errors"] = [(400001, "UserErrorDiskQuotaExceeded", "The disk quota is exceeded")]
+        return job(job_id, status, **kwargs)
 
     def answer(self, request):
         job_id = urlsplit(request.url).path.rsplit("/", 1)[1]
         if job_id not in self.sequences:
             return 404, {"x-ms-correlation-request-id": "corr-404"}, json.dumps(
                 {"error": {"code": "BMSUserErrorJobNotFound", "message": "Job %s not found" % job_id}})
-        seq = self.sequences[job_id]
         self.reads[job_id] += 1
-        status = seq.pop(0) if len(seq) > 1 else seq[0]
-        kwargs = dict(self.job_kwargs)
-        if status == "Failed":
-            kwargs["errors"] = [(400001, "UserErrorDiskQuotaExceeded", "The disk quota is exceeded")]
-        return 200, {}, json.dumps(job(job_id, status, **kwargs))
+        shown = self.shown.pop(job_id, None)  # a read in the round of a list, of a job it showed ended
+        status = shown if shown in _jobs.JOB_TERMINAL else self._next(job_id)
+        return 200, {}, json.dumps(self._body(job_id, status))
+
+    def answer_list(self, request):
+        self.lists.append(parse_qs(urlsplit(request.url).query).get("$filter", [None])[0])
+        self.shown = dict((k, self._next(k)) for k in self.sequences if k in self.listed)
+        return 200, {}, json.dumps({"value": [self._body(k, s) for k, s in self.shown.items()]})
 
 
 def make_client():
@@ -229,7 +247,8 @@ def test_list_wait_for_waits_for_the_running_ones_only(rsps, clock, capsys):
     out = run(dict(BASE, wait_for="completed", poll_interval=5), capsys)
     assert out["_rc"] == 0
     assert dict((j["job_id"], j["status"]) for j in out["jobs"]) == {"done": "Completed", "run": "Completed"}
-    assert scripted.reads == {"run": 2, "done": 0}
+    # the jobs were just listed: the wait starts one interval later; one job alone is read, not listed
+    assert scripted.reads == {"run": 2, "done": 0} and scripted.lists == [] and clock.sleeps == [5, 5]
 
 
 # --------------------------------------------------------------------------------------------
@@ -269,8 +288,14 @@ def test_wait_polls_only_running_jobs(rsps, clock, capsys):
     out = run(dict(BASE, job_ids=["fast", "slow", "done"], wait_for="completed"), capsys)
     assert out["_rc"] == 0, out["msg"] if "msg" in out else out
     assert [j["status"] for j in out["jobs"]] == ["Completed"] * 3
-    # initial read + one read per round while running; "done" is never read again
-    assert scripted.reads == {"fast": 2, "slow": 4, "done": 1}
+    # one job list per round (the first at once) and one read of each job once it ended, while several
+    # jobs run; "slow", running alone, is read (one request either way, and the read gives the whole job)
+    assert len(scripted.lists) == 2
+    assert scripted.reads == {"fast": 1, "slow": 2, "done": 1}
+    # the first list looks back a day (no start time known yet), the next ones from the earliest start time
+    assert scripted.lists == [
+        "backupManagementType eq 'AzureIaasVM' and operation eq 'Restore' and startTime eq '2026-11-09 12:00:00 PM'",
+        "backupManagementType eq 'AzureIaasVM' and operation eq 'Restore' and startTime eq '2026-11-10 10:00:00 AM'"]
     # the one job polling policy: 15 s, then growing by half
     assert clock.sleeps == [15.0, 22.5, 33.75]
     assert out["duration"] == round(15.0 + 22.5 + 33.75, 1)
@@ -291,7 +316,9 @@ def test_wait_timeout_names_running_jobs(rsps, clock, capsys):
     assert out["job_id"] == "j1" and out["last_status"] == "InProgress"
     assert dict((j["job_id"], j["status"]) for j in out["jobs"]) == {"j1": "InProgress", "j2": "Completed"}
     assert sum(clock.sleeps) == 100
-    assert scripted.reads["j2"] == 2
+    assert scripted.reads == {"j1": 3, "j2": 1} and len(scripted.lists) == 2
+    assert out["summary"] == dict(total=2, completed=1, failed=0, running=1, progress=[45.0],
+                                  text="1 of 2 done: 1 completed, 0 failed; 1 running (45%)")
 
 
 def test_failed_job_fails_the_wait(rsps, clock, capsys):
@@ -358,7 +385,7 @@ def test_operation_urls_fan_out(rsps, clock, capsys):
     out = run(dict(BASE, operation_urls=[ARM + ITEM + "/operationsStatus/op-1", ARM + ITEM + "/operationsStatus/op-2"],
                    wait_for="completed", poll_interval=5), capsys)
     assert out["_rc"] == 0 and [j["job_id"] for j in out["jobs"]] == ["j1", "j2"]
-    assert scripted.reads == {"j1": 2, "j2": 3}
+    assert scripted.reads == {"j1": 1, "j2": 1} and len(scripted.lists) == 2
     assert sum(clock.sleeps) == 10
 
 
@@ -450,6 +477,30 @@ def test_crr_jobs_wait(rsps, clock, capsys):
     assert out["_rc"] == 0 and out["job"]["status"] == "Completed" and len(posts(rsps)) == 3
 
 
+def test_crr_jobs_wait_lists_once_per_round(rsps, clock, capsys):
+    seq = ["InProgress", "InProgress", "Completed"]
+
+    def answer_list(request):
+        assert json.loads(request.body) == {"resourceId": VAULT}
+        status = seq.pop(0) if len(seq) > 1 else seq[0]
+        return 200, {}, json.dumps({"value": [job(c, status, operation="CrossRegionRestore", region="northeurope")
+                                              for c in ("c1", "c2")]})
+
+    def answer(request):
+        body = json.loads(request.body)
+        return 200, {}, json.dumps(job(body["jobName"], seq[0], operation="CrossRegionRestore", region="northeurope"))
+
+    rsps.add_callback(responses.POST, LOC + "/northeurope/backupCrrJobs", callback=answer_list)
+    rsps.add_callback(responses.POST, LOC + "/northeurope/backupCrrJob", callback=answer)
+    out = run(dict(BASE, job_ids=["c1", "c2"], region="secondary", secondary_region="northeurope",
+                   wait_for="completed", poll_interval=1), capsys)
+    assert out["_rc"] == 0 and [j["status"] for j in out["jobs"]] == ["Completed"] * 2
+    # one BackupCrrJobs_List per round, one read of each job once it ended
+    sent = [c.request.url.split("?")[0].rsplit("/", 1)[1] for c in posts(rsps)]
+    assert sent == ["backupCrrJobs"] * 3 + ["backupCrrJob"] * 2
+    assert "operation eq 'CrossRegionRestore'" in q(posts(rsps)[0])["$filter"][0]
+
+
 # --------------------------------------------------------------------------------------------
 # Plain helpers
 
@@ -482,3 +533,38 @@ def test_only_empty_ids_read_nothing(rsps, clock, capsys):
     out = run(dict(BASE, job_ids=[""], wait_for="completed"), capsys)
     assert out["_rc"] == 0, out.get("msg")
     assert out["jobs"] == [] and len(rsps.calls) == 0 and clock.sleeps == []
+
+
+# --------------------------------------------------------------------------------------------
+# The cost of a wait: one job list per round, one read of each job as it ends
+
+
+def test_thirty_jobs_three_rounds_cost_three_lists_and_thirty_reads(rsps, clock, capsys):
+    ids = ["job-%02d" % i for i in range(30)]
+    # a third of the jobs end at each round
+    scripted = Scripted(rsps, dict((k, ["InProgress"] * (i % 3) + ["Completed"]) for i, k in enumerate(ids)))
+    out = run(dict(BASE, job_ids=ids, wait_for="completed", poll_interval=10), capsys)
+    assert out["_rc"] == 0, out.get("msg")
+    assert [j["job_id"] for j in out["jobs"]] == ids and set(j["status"] for j in out["jobs"]) == {"Completed"}
+    assert len(scripted.lists) == 3 and clock.sleeps == [10, 10]
+    assert scripted.reads == dict((k, 1) for k in ids)
+    assert len(rsps.calls) == 3 + 30
+    assert out["summary"]["text"] == "30 of 30 done: 30 completed, 0 failed; 0 running"
+
+
+def test_a_job_the_list_does_not_show_is_read_on_its_own(rsps, clock, capsys):
+    # "old" started before the list's start time (or the list lost it): it is read each round it is missing.
+    scripted = Scripted(rsps, {"new": ["InProgress", "InProgress", "Completed"],
+                               "old": ["InProgress", "InProgress", "Completed"]}, listed=["new"])
+    out = run(dict(BASE, job_ids=["old", "new"], wait_for="completed", poll_interval=10), capsys)
+    assert out["_rc"] == 0, out.get("msg")
+    assert len(scripted.lists) == 3 and scripted.reads == {"old": 3, "new": 1}
+    assert [j["status"] for j in out["jobs"]] == ["Completed", "Completed"]
+
+
+def test_summary_counts_done_running_and_failed(rsps, clock, capsys):
+    Scripted(rsps, {"ok": ["Completed"], "bad": ["Failed"], "run": ["InProgress"]}, progress=40.0)
+    out = run(dict(BASE, job_ids=["ok", "bad", "run"]), capsys)
+    assert out["_rc"] == 0
+    assert out["summary"] == dict(total=3, completed=1, failed=1, running=1, progress=[40.0],
+                                  text="2 of 3 done: 1 completed, 1 failed; 1 running (40%)")

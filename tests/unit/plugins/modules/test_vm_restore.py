@@ -202,6 +202,8 @@ class TestRequest:
         assert validate["properties"]["restoreRequest"] == azure.posts("/restore")[0][2]["properties"]
 
     def test_new_vm(self, azure):
+        # another zone in the vault's own region: a zone-redundant vault (as the Azure CLI checks it)
+        azure.resources[VAULT]["properties"]["redundancySettings"]["standardTierStorageRedundancy"] = "ZoneRedundant"
         result = run(params(restore_type="new_vm", target_vm_name="vm-new", target_virtual_network="vnet-restore",
                             target_subnet="default", target_zone="1"))
         req = result["request"]["properties"]
