@@ -1,19 +1,22 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, azbackup.restore contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Run the five benchmarks against the Azure Backup emulator and print one table (``make bench``).
+"""Run the six benchmarks against the Azure Backup emulator and print one table (``make bench``).
 
 usage: .venv/bin/python bench/run_all.py [--only NAME ...] [--full] [--fanout-job-seconds N]
+                                         [--fleet-vms N ...] [--fleet-job-seconds N]
 
 1. start-up and per-task cost (bench/startup.py)    2. API calls per restore (bench/api_calls.py)
 3. completion latency (bench/latency.py)            4. fan-out of 100 restores (bench/fanout.py)
-5. scale of listing (bench/listing.py)
+5. scale of listing (bench/listing.py)            6. fleet restore under Azure's latency (bench/fleet.py)
 
 Prepares .venv-bench (bench/requirements.txt, for the SDK comparison) with scripts/venv.sh,
 starts one emulator on bench/world.yml, resets it before each benchmark, and writes the table
 with the date and the machine to stdout and to bench/results/ (Markdown and JSON). The default
 run takes 6 to 9 minutes on 2 cores; ``--full`` runs the fan-out with 10-minute jobs and adds the
-100-host layout at forks 1 (about 40 minutes more). Benchmarks print figures; nothing here is a test.
+100-host layout at forks 1 (about 40 minutes more), and the fleet benchmark with 30 and 100 VMs and
+60 s jobs instead of 4 VMs and 20 s jobs. The fleet benchmark's layouts are also printed side by
+side after the table. Benchmarks print figures; nothing here is a test.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -34,12 +37,13 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import api_calls  # noqa: E402
 import fanout  # noqa: E402
+import fleet  # noqa: E402
 import latency  # noqa: E402
 import listing  # noqa: E402
 import startup  # noqa: E402
 from common import BENCH, REPO, EmulatorProcess, ensure_bench_venv, log  # noqa: E402
 
-NAMES = ("startup", "api_calls", "latency", "fanout", "listing")
+NAMES = ("startup", "api_calls", "latency", "fanout", "listing", "fleet")
 
 
 def machine():
@@ -86,6 +90,10 @@ def main(argv=None):
     p.add_argument("--fanout-job-seconds", type=int, default=None, help="job length of the fan-out (default 45)")
     p.add_argument("--fanout-poll-interval", type=int, default=None, help="restore_disks_poll_interval (default 5)")
     p.add_argument("--startup-rounds", type=int, default=5)
+    p.add_argument("--fleet-vms", type=int, action="append",
+                   help="fleet sizes of the latency benchmark (repeatable; default 4, --full 30 and 100)")
+    p.add_argument("--fleet-job-seconds", type=int, default=None,
+                   help="RestoreDisks job length of the latency benchmark (default 20, --full 60)")
     a = p.parse_args(argv)
     names = a.only or list(NAMES)
     job_seconds = a.fanout_job_seconds or (600 if a.full else 45)
@@ -108,6 +116,10 @@ def main(argv=None):
                     out = api_calls.run(emu)
                 elif name == "latency":
                     out = latency.run(emu)
+                elif name == "fleet":
+                    size = fleet.FULL if a.full else fleet.QUICK
+                    out = fleet.run(emu, vm_counts=a.fleet_vms or size["vms"],
+                                    job_seconds=a.fleet_job_seconds or size["job_seconds"])
                 elif name == "fanout":
                     out = fanout.run(emu, vms=100, job_seconds=job_seconds, poll_interval=poll, configs=configs)
                 else:
@@ -125,6 +137,8 @@ def main(argv=None):
     args = sys.argv[1:] if argv is None else argv
     command = ".venv/bin/python bench/run_all.py %s" % " ".join(args) if args else "make bench"
     table = markdown(rows, info, elapsed, command)
+    if results.get("fleet", {}).get("table"):
+        table += "\n\nFleet restore under Azure's latency (6), side by side:\n\n" + results["fleet"]["table"]
     print(table)
     out_dir = os.path.join(BENCH, "results")
     os.makedirs(out_dir, exist_ok=True)
