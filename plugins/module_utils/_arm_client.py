@@ -14,6 +14,7 @@ __metaclass__ = type
 import ipaddress
 import json as _json
 import platform
+import threading
 import time
 import traceback
 import uuid
@@ -221,6 +222,10 @@ class ArmClient(object):
         self.subscription_id = subscription_id
         self.cloud = cloud
         self.request_count = 0
+        # Threads share the client (a list form runs restores side by side): a 429 pauses every one of
+        # them until ``_not_before`` (ARM throttles per caller, not per thread).
+        self._lock = threading.Lock()
+        self._not_before = 0.0
 
     # -- URLs ---------------------------------------------------------------------------------
     @staticmethod
@@ -295,6 +300,17 @@ class ArmClient(object):
         except ValueError:
             return resp.text
 
+    def pause_all(self, delay):
+        """No request of any thread sharing the client starts within ``delay`` seconds (after a 429)."""
+        with self._lock:
+            self._not_before = max(self._not_before, self._clock() + delay)
+
+    def _honour_pause(self):
+        with self._lock:
+            wait = self._not_before - self._clock()
+        if wait > 0:
+            self._sleep(wait)
+
     def _give_up(self, attempt, start, delay):
         return attempt >= self.retry.max_attempts or (self._clock() - start) + delay > self.retry.max_total
 
@@ -323,9 +339,11 @@ class ArmClient(object):
         while True:
             attempt += 1
             hdrs = self._headers(client_request_id, data, headers)
+            self._honour_pause()
             token = self.token_provider.token()
             check_headers({"Authorization": token})
-            self.request_count += 1
+            with self._lock:
+                self.request_count += 1
             try:
                 resp = self._send(method, full, hdrs, data, token)
             except _REQUEST_EXCEPTIONS as exc:
@@ -342,7 +360,10 @@ class ArmClient(object):
             if self.retry.retryable_status(status) and (idempotent or status == 429):
                 delay = self.retry.delay(attempt, retry_after_from_headers(resp.headers))
                 if not self._give_up(attempt, start, delay):
-                    self._sleep(delay)
+                    if status == 429:
+                        self.pause_all(delay)  # slept before the next attempt, by every thread
+                    else:
+                        self._sleep(delay)
                     continue
                 raise AzureApiError.from_response(status, resp.headers, body, method, full, attempts=attempt)
             raise self._answer_error(resp, body, method, full, attempt, ok, idempotent)

@@ -20,6 +20,7 @@ __metaclass__ = type
 import json
 import os
 import re
+import threading
 import time
 
 from collections import namedtuple
@@ -361,12 +362,15 @@ class TokenProvider(object):
         self._expires_on = 0
         self._margin = refresh_margin
         self.fetch_count = 0
+        # One token for every thread of a run: a refresh happens once, under the lock.
+        self._lock = threading.RLock()
 
     def token(self):
-        now = self._clock()
-        if self._token is None or self._expires_on - now <= self._margin:
-            self._fetch(now)
-        return self._token
+        with self._lock:
+            now = self._clock()
+            if self._token is None or self._expires_on - now <= self._margin:
+                self._fetch(now)
+            return self._token
 
     def token_for_tenant(self, tenant_id):
         """A token of the same identity for another tenant (ARM's ``x-ms-authorization-auxiliary``, e.g. a
@@ -379,10 +383,11 @@ class TokenProvider(object):
         return access.token
 
     def invalidate(self):
-        self._token = None
-        self._expires_on = 0
-        if self._credential_factory is not None:
-            self.credential = self._credential_factory()
+        with self._lock:
+            self._token = None
+            self._expires_on = 0
+            if self._credential_factory is not None:
+                self.credential = self._credential_factory()
 
     def _fetch(self, now):
         self.fetch_count += 1

@@ -98,10 +98,13 @@ class AzBackupModule(object):
     def __init__(self, argument_spec, groups=(), mutually_exclusive=None, required_together=None,
                  required_one_of=None, **kwargs):
         spec, exclusive, together, one_of = build_spec(argument_spec, groups)
+        own_one_of = [tuple(c) for c in required_one_of or []]
+        # A module's "one of" that widens a group's (vm_id, vm_name, vms) takes its place.
+        one_of = [c for c in one_of if not any(set(c) < set(own) for own in own_one_of)]
         self.module = AnsibleModule(argument_spec=spec,
                                     mutually_exclusive=exclusive + list(mutually_exclusive or []),
                                     required_together=together + list(required_together or []),
-                                    required_one_of=one_of + list(required_one_of or []), **kwargs)
+                                    required_one_of=one_of + own_one_of, **kwargs)
         _common.check_dependencies(self.module)
         self.module.no_log_values.update(_common.secret_values(self.module.params))
         self._client = None

@@ -13,6 +13,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import re
+import threading
 
 from ansible_collections.azbackup.restore.plugins.module_utils import _api_versions as api
 from ansible_collections.azbackup.restore.plugins.module_utils import _resource_id as rid
@@ -307,24 +308,29 @@ def check_point(point, params, restore_type, can_rehydrate=True):
 
 class ResourceCache(object):
     """GETs of ARM resources, one per resource and run; a 404 is remembered as None (and its error
-    as ``not_found(resource_id)``)."""
+    as ``not_found(resource_id)``). Threads may share one: a resource is read once, the others wait for it."""
 
     def __init__(self, client):
         self.client = client
         self._cache = {}
         self._not_found = {}
+        self._lock = threading.Lock()
+        self._key_locks = {}
 
     def get(self, resource_id, api_version):
         key = resource_id.lower()
-        if key not in self._cache:
-            try:
-                self._cache[key] = self.client.get(resource_id, api_version=api_version).body or {}
-            except AzureApiError as e:
-                if e.status_code != 404:
-                    raise e.with_context("Failed to read %s" % resource_id)
-                self._cache[key] = None
-                self._not_found[key] = e
-        return self._cache[key]
+        with self._lock:
+            key_lock = self._key_locks.setdefault(key, threading.Lock())
+        with key_lock:
+            if key not in self._cache:
+                try:
+                    self._cache[key] = self.client.get(resource_id, api_version=api_version).body or {}
+                except AzureApiError as e:
+                    if e.status_code != 404:
+                        raise e.with_context("Failed to read %s" % resource_id)
+                    self._not_found[key] = e
+                    self._cache[key] = None
+            return self._cache[key]
 
     def not_found(self, resource_id):
         """Azure's answer (an AzureApiError) when ``resource_id`` was not found, else None."""

@@ -212,8 +212,11 @@ class CrossRegionRestore(PrimaryRestore):
                     secondary_region=self.region)
 
 
-def restore(flavour, check_mode=False, sleep=time.sleep, clock=time.monotonic):
+def restore(flavour, check_mode=False, sleep=time.sleep, clock=time.monotonic, shared=None):
     """The restore sequence of every flavour; returns the module result (``warnings`` as a list).
+
+    ``shared``: the reads that restores running side by side in one task share (``_fleet.SharedReads``:
+    the vault, the target resources, the job list searched before the restore request); none when None.
 
     A refusal of the options, the vault, the recovery point or the targets raises ValidationError
     before anything that changes something is sent. From the job search on, any failure raises
@@ -223,7 +226,7 @@ def restore(flavour, check_mode=False, sleep=time.sleep, clock=time.monotonic):
     params = flavour.params
     restore_type = params["restore_type"]
     check_options(params, restore_type, flavour)
-    flavour.locate(read_vault(flavour.client, flavour.item))
+    flavour.locate(shared.vault(flavour.item) if shared else read_vault(flavour.client, flavour.item))
     point = flavour.recovery_points().choose(flavour.selection())
     flavour.point = point
     # A cross-subscription restore writes (and stages) in the target subscription, as the CLI builds it.
@@ -231,18 +234,22 @@ def restore(flavour, check_mode=False, sleep=time.sleep, clock=time.monotonic):
     request = build_request(params, restore_type, point, flavour.item.vm_id, targets)
     call = flavour.call(point, request, match_criteria(flavour.item, restore_type, point, targets), restore_type)
 
+    resources = shared.resources if shared else ResourceCache(flavour.client)
+
     def preflight():
         flavour.preflight(call, point, request)
         check_point(point, params, restore_type, can_rehydrate=flavour.can_rehydrate)
         check_point_options(point, params)
         check_zone(point, params, flavour.vault, secondary=flavour.secondary)
         check_cross_subscription(flavour.vault, params)
-        check_resources(ResourceCache(flavour.client), targets, restore_type, flavour.item.vm_id,
+        check_resources(resources, targets, restore_type, flavour.item.vm_id,
                         secondary=flavour.secondary, params=params)
         flavour.validate(call, point, request)
 
-    runner = RestoreRunner(flavour.client, flavour.jobs(), sleep=sleep, clock=clock,
-                           fix_refusal=lambda err: flavour.fix_refusal(err, call))
+    jobs = flavour.jobs()
+    runner = RestoreRunner(flavour.client, jobs, sleep=sleep, clock=clock,
+                           fix_refusal=lambda err: flavour.fix_refusal(err, call),
+                           listing=shared.listing(jobs) if shared else None)
     result = dict(recovery_point=point)
     if flavour.secondary:
         result["secondary_region"] = flavour.region

@@ -132,10 +132,16 @@ class RestoreRunner(object):
     """Idempotent trigger, lost-response handling, operation following and job waiting."""
 
     def __init__(self, client, jobs, sleep=time.sleep, clock=time.monotonic, lookups=LOOKUPS,
-                 lookup_interval=LOOKUP_INTERVAL, post_attempts=POST_ATTEMPTS, fix_refusal=None):
+                 lookup_interval=LOOKUP_INTERVAL, post_attempts=POST_ATTEMPTS, fix_refusal=None, listing=None):
         """``fix_refusal(err)``: called once when Azure refuses the restore request clearly (4xx);
         returns True when it changed ``call.body`` so that sending it again can succeed (a CRR
-        access token that expired on the way)."""
+        access token that expired on the way).
+
+        ``listing(since, fresh_after)``: the vault's restore jobs from a listing shared with other
+        restores of the same run (one that started after ``fresh_after`` on ``clock``, when given), for
+        the searches before the restore request; every look after the request lists anew."""
+        self.listing = listing
+        self.searched_at = None
         self.client = client
         self.fix_refusal = fix_refusal
         self.jobs = jobs
@@ -148,19 +154,22 @@ class RestoreRunner(object):
 
     # -- job search
 
-    def _list(self, since):
+    def _list(self, since, shared=False):
         try:
+            if shared and self.listing is not None:
+                return self.listing(since, self.searched_at)
             return self.jobs.restores_since(since)
         except AzureApiError as e:
             raise e.with_context("Failed to list the vault's %s jobs" % self.jobs.operation)
 
     def find_existing(self, call):
         """The earlier restore of the same thing (running or completed), or None; remembers the ids seen."""
-        jobs = self._list(call.since)
+        jobs = self._list(call.since, shared=True)
+        self.searched_at = self.clock()
         self.known_ids.update(j.get("job_id") for j in jobs if j.get("job_id"))
         return find_restore_job(jobs, **call.criteria)
 
-    def look_for_new_job(self, call, polls=None, patience=0):
+    def look_for_new_job(self, call, polls=None, patience=0, shared=False):
         """A matching job not seen before the POST, polling the job list a few times.
 
         ``patience`` (seconds): go on looking that long (the interval growing) unless a running
@@ -176,7 +185,7 @@ class RestoreRunner(object):
                 self.sleep(interval)
                 if i >= polls:
                     interval = min(interval * BACKOFF, OPERATION_MAX_INTERVAL)
-            listed = self._list(call.since)
+            listed = self._list(call.since, shared=shared)
             jobs = [j for j in listed if j.get("job_id") not in self.known_ids]
             job = find_restore_job(jobs, **call.criteria)
             if job:
@@ -205,7 +214,7 @@ class RestoreRunner(object):
             return False
 
     def _started_meanwhile(self, call):
-        job = self.look_for_new_job(call, polls=1)
+        job = self.look_for_new_job(call, polls=1, shared=True)
         if job is None:
             return None
         return RestoreOutcome(False, attached=True, job=job, job_id=job.get("job_id"),

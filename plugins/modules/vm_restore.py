@@ -29,10 +29,70 @@ description:
     connection) the module looks for the job the request may have started and attaches to it; only when no
     job appears does it send the request once more. When Azure refuses because another operation runs on
     the item, the module attaches to that operation's job when it is the same restore.
+  - With O(vms) the module restores a list of VMs of the vault at once; each VM runs the same sequence as a
+    single-VM task (its checks and validation, the job search that makes a re-run attach, no blind repeat of its
+    request, check mode), O(concurrency) VMs at a time, and returns its result in RV(results). A VM's failure does
+    not stop the others. The VMs share one token and one read of the vault, of the target resources and of the job
+    list searched before the restore requests; a throttled request (HTTP 429) pauses every VM's requests.
   - For a restore from another region use M(azbackup.restore.crr_restore).
 author:
   - azbackup.restore contributors (@azbackup)
 options:
+  vms:
+    description:
+      - The VMs to restore, each by O(vms[].name) and O(vms[].resource_group) or by O(vms[].id), all protected in the
+        vault O(vault_name). Every other option applies to each VM.
+      - Mutually exclusive with O(vm_id), O(vm_name), O(vm_resource_group), O(container_name),
+        O(protected_item_name), O(recovery_point_id) and O(target_vm_name) (set those two per VM).
+      - A VM named twice is refused.
+    type: list
+    elements: dict
+    version_added: 0.2.0
+    suboptions:
+      name:
+        description:
+          - The name of the VM, with O(vms[].resource_group).
+        type: str
+      resource_group:
+        description:
+          - The resource group of the VM O(vms[].name).
+        type: str
+      id:
+        description:
+          - The resource id of the VM (instead of O(vms[].name) and O(vms[].resource_group)).
+        type: str
+      recovery_point_id:
+        description:
+          - The recovery point to restore this VM from (as O(recovery_point_id) for one VM).
+          - If not set, the point O(select) and the recovery point filters choose.
+        type: str
+      target_vm_name:
+        description:
+          - The name of the new VM, with O(restore_type=new_vm) (as O(target_vm_name) for one VM).
+        type: str
+      container_name:
+        description:
+          - Azure Backup's protection container of this VM, for items that do not follow the usual naming (as
+            O(container_name) for one VM; M(azbackup.restore.protected_item_info) returns it).
+        type: str
+      protected_item_name:
+        description:
+          - Azure Backup's protected item of this VM, for items that do not follow the usual naming (as
+            O(protected_item_name) for one VM).
+        type: str
+  concurrency:
+    description:
+      - With O(vms), how many VMs are restored at the same time (1 to 50).
+    type: int
+    default: 10
+    version_added: 0.2.0
+  fail_on_vm_failure:
+    description:
+      - With O(vms), whether the task fails when the restore of any VM failed (after all the others ran). The
+        message names each VM that failed and why; RV(results) holds every VM's result either way.
+    type: bool
+    default: true
+    version_added: 0.2.0
   api_version:
     description:
       - The api-version of the Azure Backup (Microsoft.RecoveryServices) requests.
@@ -255,6 +315,30 @@ EXAMPLES = r"""
       id: /subscriptions/9a8b7c6d-0000-4000-8000-000000000003/resourceGroups/rg-vault/providers/Microsoft.ManagedIdentity/userAssignedIdentities/id-restore
     wait: job
 
+- name: Start the restores of the disks of a whole application at once, then follow them with restore_job_info
+  azbackup.restore.vm_restore:
+    vault_name: rsv-prod
+    vault_resource_group: rg-vault
+    vms:
+      - name: vm-web-01
+        resource_group: rg-prod
+      - name: vm-web-02
+        resource_group: rg-prod
+      - name: vm-db-01
+        resource_group: rg-db
+        recovery_point_id: "26083826328862"
+    concurrency: 10
+    restore_type: restore_disks
+    staging_storage_account: strestorewe
+    staging_storage_account_resource_group: rg-restore
+    target_resource_group: rg-restore
+    wait: none
+  register: fleet
+
+- name: Show which VMs started a restore and which attached to an earlier one
+  ansible.builtin.debug:
+    msg: "{{ fleet.results | map(attribute='vm') | zip(fleet.results | map(attribute='changed')) }}"
+
 - name: Restore a VM whose disks had private access, giving every restored disk private access
   azbackup.restore.vm_restore:
     vault_name: rsv-prod
@@ -271,10 +355,48 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+results:
+  description:
+    - With O(vms), one result per VM in the order of O(vms), with the keys a single-VM task returns (RV(changed),
+      RV(attached), RV(job_id), RV(job), RV(operation_url), RV(request), RV(recovery_point), the restored disks'
+      outputs) as far as that VM got, plus RV(results[].vm), RV(results[].failed) and RV(results[].msg). A failed
+      VM's result also carries Azure's RV(results[].error_code), C(status_code) and C(request_id) when Azure refused.
+  returned: when O(vms) is set
+  type: list
+  elements: dict
+  version_added: 0.2.0
+  contains:
+    vm:
+      description: The VM, as C(resource_group/name).
+      type: str
+      returned: always
+      sample: rg-prod/vm-web-01
+    failed:
+      description: Whether the restore of this VM failed.
+      type: bool
+      returned: always
+      sample: false
+    msg:
+      description: What happened to this VM; for a failed VM, what was being done and Azure's own text.
+      type: str
+      returned: always
+      sample: Restore of rg-prod/vm-web-01 started
+    error_code:
+      description: Azure's error code, for a VM that Azure refused.
+      type: str
+      returned: when Azure refused the VM's restore
+      sample: UserErrorStorageAccountIsZRS
+  sample:
+    - vm: rg-prod/vm-web-01
+      failed: false
+      changed: true
+      attached: false
+      job_id: 2b9f0a4c-6d1e-4f58-9b3c-7e2a1d0c5f11
+      msg: Restore of rg-prod/vm-web-01 started
 changed:
   description:
     - Whether a restore was started (or, in check mode, would be). False when the task attached to an
-      earlier restore of the same recovery point to the same targets.
+      earlier restore of the same recovery point to the same targets. With O(vms), whether any VM's was.
   returned: always
   type: bool
   sample: true
@@ -454,6 +576,12 @@ template_blob_uri:
   sample: https://strestorewe.blob.core.windows.net/vm-web-01-1a2b3c/azuredeploy1a2b3c.json
 """
 
+from ansible_collections.azbackup.restore.plugins.module_utils._fleet import (
+    VMS_ARGSPEC,
+    VMS_CONSTRAINTS,
+    SharedReads,
+    run_fleet,
+)
 from ansible_collections.azbackup.restore.plugins.module_utils._module import AzBackupModule
 from ansible_collections.azbackup.restore.plugins.module_utils._restore_flavours import PrimaryRestore, restore
 from ansible_collections.azbackup.restore.plugins.module_utils._restore_request import DISK_ACCESS_OPTIONS
@@ -464,6 +592,7 @@ GROUPS = ("protected_item", "recovery_point", "restore_target", "wait")
 def argument_spec():
     """The module's own options (GROUPS add the shared ones)."""
     return dict(
+        VMS_ARGSPEC,
         api_version=dict(type="str", default=PrimaryRestore.default_api_version),
         restore_type=dict(type="str", required=True, choices=["restore_disks", "replace_disks", "new_vm"]),
         select=dict(type="str", default="latest", choices=["latest"]),
@@ -481,11 +610,16 @@ def argument_spec():
 
 
 def run(module):
-    return restore(PrimaryRestore(module.client, module.params, module.subscription_id), check_mode=module.check_mode)
+    if not module.params.get("vms"):
+        return restore(PrimaryRestore(module.client, module.params, module.subscription_id),
+                       check_mode=module.check_mode)
+    client, subscription_id, shared = module.client, module.subscription_id, SharedReads(module.client)
+    return run_fleet(lambda params: restore(PrimaryRestore(client, params, subscription_id),
+                                            check_mode=module.check_mode, shared=shared), module.params)
 
 
 def main():
-    AzBackupModule(argument_spec(), groups=GROUPS, supports_check_mode=True).run(run)
+    AzBackupModule(argument_spec(), groups=GROUPS, supports_check_mode=True, **VMS_CONSTRAINTS).run(run)
 
 
 if __name__ == "__main__":
