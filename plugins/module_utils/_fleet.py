@@ -10,8 +10,8 @@ Internal to this collection: not a public API, may change at any time.
 Each VM keeps what a single run guarantees (its own checks and validation, the idempotent job search,
 no blind repeat of its restore request, check mode); a VM's failure is its own result and does not
 stop the others. The threads share one client (one token; a 429 pauses them all) and a ``SharedReads``:
-the vault, the target resources (storage account, resource group, network) and the job list searched
-before the restore requests. After its restore request each VM lists the jobs anew.
+the vault and its resource guard, the target resources (storage account, resource group, network) and
+the job list searched before the restore requests. After its restore request each VM lists the jobs anew.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -24,6 +24,7 @@ import time
 
 from concurrent.futures import ThreadPoolExecutor
 
+from ansible_collections.azbackup.restore.plugins.module_utils import _resource_guard as resource_guard
 from ansible_collections.azbackup.restore.plugins.module_utils._errors import AzBackupError, ValidationError
 from ansible_collections.azbackup.restore.plugins.module_utils._protected_items import parse_vm_id
 from ansible_collections.azbackup.restore.plugins.module_utils._restore_checks import ResourceCache
@@ -82,25 +83,33 @@ class SharedReads(object):
         self.clock = clock
         self.margin = margin
         self.resources = ResourceCache(client)
-        self._vaults = {}
-        self._vault_lock = threading.Lock()
+        self._once = {}
+        self._once_lock = threading.Lock()
         self._listings = {}
         self._listing_lock = threading.Lock()
         self.listing_count = 0
 
-    def vault(self, item):
-        """The vault of ``item``, read once (a refusal is repeated to every VM of that vault)."""
-        key = item.vault_id.lower()
-        with self._vault_lock:
-            if key not in self._vaults:
+    def _read_once(self, key, read):
+        """``read()`` the first time ``key`` is asked for; its value (or its error) every time."""
+        with self._once_lock:
+            if key not in self._once:
                 try:
-                    self._vaults[key] = (read_vault(self.client, item), None)
+                    self._once[key] = (read(), None)
                 except AzBackupError as e:
-                    self._vaults[key] = (None, e)
-            vault, err = self._vaults[key]
+                    self._once[key] = (None, e)
+            value, err = self._once[key]
         if err is not None:
             raise err.reworded(err.msg)
-        return vault
+        return value
+
+    def vault(self, item):
+        """The vault of ``item``, read once (a refusal is repeated to every VM of that vault)."""
+        return self._read_once(("vault", item.vault_id.lower()), lambda: read_vault(self.client, item))
+
+    def guard(self, vault_id, api_version):
+        """The resource guard that protects restores of the vault (or None), read once."""
+        return self._read_once(("guard", vault_id.lower(), api_version),
+                               lambda: resource_guard.restore_guard(self.client, vault_id, api_version=api_version))
 
     def listing(self, jobs):
         """``listing(since, fresh_after)`` for ``RestoreRunner``, over the job reader ``jobs``."""

@@ -76,6 +76,7 @@ class PrimaryRestore(object):
         self.vault = None
         self.point = None
         self.guard = None
+        self.shared = None
 
     def locate(self, vault):
         """The region the restore writes to: the ``region`` option, else the vault's."""
@@ -107,7 +108,8 @@ class PrimaryRestore(object):
                                   option="region")
         # Multi-user authorization, as the Azure CLI does it: the guard's operation request in the body and,
         # for a guard in another tenant, a token of that tenant beside the caller's.
-        self.guard = guard.restore_guard(self.client, self.item.vault_id, api_version=self.api_version)
+        self.guard = self.shared.guard(self.item.vault_id, self.api_version) if self.shared else \
+            guard.restore_guard(self.client, self.item.vault_id, api_version=self.api_version)
         if self.guard is not None:
             request["resourceGuardOperationRequests"] = [self.guard.operation_request]
             tenant = self.params.get("resource_guard_tenant_id")
@@ -225,6 +227,7 @@ def restore(flavour, check_mode=False, sleep=time.sleep, clock=time.monotonic, s
     """
     params = flavour.params
     restore_type = params["restore_type"]
+    flavour.shared = shared
     check_options(params, restore_type, flavour)
     flavour.locate(shared.vault(flavour.item) if shared else read_vault(flavour.client, flavour.item))
     point = flavour.recovery_points().choose(flavour.selection())

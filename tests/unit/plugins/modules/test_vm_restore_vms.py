@@ -89,6 +89,7 @@ class TestListForm:
         assert len(fleet.gets(VAULT)) == 1
         assert len(fleet.gets("/storageAccounts/strestorewe")) == 1
         assert len(fleet.gets(RGS + "/rg-restore")) == 1
+        assert len(fleet.gets("/backupResourceGuardProxies")) == 1
         first_post = min(i for i, r in enumerate(fleet.requests) if r[0] == "POST" and r[1].split("?")[0].endswith(
             "/restore"))
         searches = [r for r in fleet.requests[:first_post] if r[1].split("?")[0].endswith("/backupJobs")]
