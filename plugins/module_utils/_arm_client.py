@@ -223,9 +223,13 @@ class ArmClient(object):
         self.cloud = cloud
         self.request_count = 0
         # Threads share the client (a list form runs restores side by side): a 429 pauses every one of
-        # them until ``_not_before`` (ARM throttles per caller, not per thread).
+        # them (ARM throttles per caller, not per thread), and they resume one per ``_spacing`` seconds
+        # from ``_not_before`` on, each at its ``_next_turn``, rather than all at once into the same limit.
         self._lock = threading.Lock()
         self._not_before = 0.0
+        self._next_turn = 0.0
+        self._spacing = 0.0
+        self._queued = 0
 
     # -- URLs ---------------------------------------------------------------------------------
     @staticmethod
@@ -301,15 +305,32 @@ class ArmClient(object):
             return resp.text
 
     def pause_all(self, delay):
-        """No request of any thread sharing the client starts within ``delay`` seconds (after a 429)."""
+        """No request of any thread sharing the client starts within ``delay`` seconds (after a 429);
+        then the waiting requests go one per ``delay`` seconds until one gets an answer."""
         with self._lock:
             self._not_before = max(self._not_before, self._clock() + delay)
+            self._next_turn = max(self._next_turn, self._not_before)
+            self._spacing = delay
 
     def _honour_pause(self):
         with self._lock:
-            wait = self._not_before - self._clock()
-        if wait > 0:
-            self._sleep(wait)
+            now = self._clock()
+            if now >= self._next_turn:
+                return
+            turn = self._next_turn
+            self._next_turn = turn + self._spacing
+            self._queued += 1
+        try:
+            self._sleep(turn - now)
+        finally:
+            with self._lock:
+                self._queued -= 1
+
+    def _answered(self):
+        """An answer other than a 429 with no request waiting for its turn: the next ones go at once."""
+        with self._lock:
+            if not self._queued:
+                self._next_turn = min(self._next_turn, max(self._not_before, self._clock()))
 
     def _give_up(self, attempt, start, delay):
         return attempt >= self.retry.max_attempts or (self._clock() - start) + delay > self.retry.max_total
@@ -350,6 +371,8 @@ class ArmClient(object):
                 self._after_exception(exc, method, full, attempt, start, idempotent)
                 continue
             status = resp.status_code
+            if status != 429:
+                self._answered()
             if (ok is None and 200 <= status < 300) or (ok is not None and status in ok):
                 return ArmResponse(status, resp.headers, self._parse(resp), full)
             if status == 401 and not refreshed:

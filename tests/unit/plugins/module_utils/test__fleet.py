@@ -129,5 +129,6 @@ class TestThrottlingShared:
         responses.add(responses.GET, ARM + "/other", json={})
         client = ArmClient(ARM, Tokens(), retry=RetryPolicy(max_attempts=3, jitter=0.0), sleep=sleep, clock=clock)
         client.get(VAULT)
-        assert clock.sleeps == [7.0, 7.0]
+        # the throttled request retries after 7 s, the other one after it, 7 s later
+        assert clock.sleeps == [7.0, 14.0]
         assert [c.request.url.split("?")[0] for c in responses.calls] == [ARM + VAULT, ARM + "/other", ARM + VAULT]
