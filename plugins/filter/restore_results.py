@@ -36,7 +36,8 @@ options:
     description:
       - The registered result of the loop that started the restores (or its C(results) list).
       - With O(role=restore_disks) a loop of M(azbackup.restore.vm_restore) over the VMs (each item is
-        the VM's entry, C(name) and C(resource_group) or C(id)).
+        the VM's entry, C(name) and C(resource_group) or C(id)), or one M(azbackup.restore.vm_restore)
+        task with O(azbackup.restore.vm_restore#module:vms), whose C(results) name each VM in C(vm).
       - With O(role=replace_disks) a loop of M(azbackup.restore.vm_restore) over the results of a
         check-mode plan of the same restores (a loop over the VMs), whose C(recovery_point) and
         C(request) are reported.
@@ -316,7 +317,8 @@ class _JobIndex(object):
 
 
 class _Restore(object):
-    """A loop of vm_restore over the VMs: the item is the VM's entry."""
+    """A loop of vm_restore over the VMs (the item is the VM's entry), or the results of vm_restore's
+    list form (``vms``), each naming its VM as ``resource_group/name``."""
 
     luns_key = "restored_disk_luns"
     request_key = "properties"
@@ -325,7 +327,10 @@ class _Restore(object):
         self.settings = settings
 
     def vm(self, result):
-        return _get(result, "item", {})
+        item = _get(result, "item")
+        if item is None and isinstance(_get(result, "vm"), str):
+            return dict(name=result["vm"].rsplit("/", maxsplit=1)[-1])
+        return item or {}
 
     def point(self, result):
         return _get(result, "recovery_point", {})

@@ -27,6 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from ansible_collections.azbackup.restore.plugins.module_utils import _resource_guard as resource_guard
 from ansible_collections.azbackup.restore.plugins.module_utils._errors import AzBackupError, ValidationError
 from ansible_collections.azbackup.restore.plugins.module_utils._protected_items import parse_vm_id
+from ansible_collections.azbackup.restore.plugins.module_utils._recovery_points import FILTERS
 from ansible_collections.azbackup.restore.plugins.module_utils._restore_checks import ResourceCache
 from ansible_collections.azbackup.restore.plugins.module_utils._time import format_time, parse_time
 from ansible_collections.azbackup.restore.plugins.module_utils._vault import read_vault
@@ -40,7 +41,8 @@ MAX_CONCURRENCY = 50
 LISTING_MARGIN = datetime.timedelta(days=1)
 
 # The options of one entry of ``vms`` beside the VM itself: they take the place of the module's.
-VM_OVERRIDES = ("recovery_point_id", "target_vm_name", "container_name", "protected_item_name")
+VM_OVERRIDES = ("recovery_point_id", "target_vm_name", "container_name", "protected_item_name", "disk_luns",
+                "restore_os_disk_only", "target_zone")
 
 VMS_ARGSPEC = dict(
     vms=dict(type="list", elements="dict", options=dict(
@@ -51,6 +53,9 @@ VMS_ARGSPEC = dict(
         target_vm_name=dict(type="str"),
         container_name=dict(type="str"),
         protected_item_name=dict(type="str"),
+        disk_luns=dict(type="list", elements="int"),
+        restore_os_disk_only=dict(type="bool"),
+        target_zone=dict(type="str"),
     ), mutually_exclusive=[("id", "name"), ("id", "resource_group")], required_together=[("name", "resource_group")],
         required_one_of=[("id", "name")]),
     concurrency=dict(type="int", default=DEFAULT_CONCURRENCY),
@@ -139,6 +144,9 @@ def vm_params(params, vm):
     for key in VM_OVERRIDES:
         if vm.get(key) is not None:
             out[key] = vm[key]
+    if vm.get("recovery_point_id"):
+        # The VM's own point wins over the filters that choose the others'.
+        out.update((key, None) for key in FILTERS)
     return out
 
 

@@ -43,7 +43,7 @@ options:
       - The VMs to restore, each by O(vms[].name) and O(vms[].resource_group) or by O(vms[].id), all protected in the
         vault O(vault_name). Every other option applies to each VM.
       - Mutually exclusive with O(vm_id), O(vm_name), O(vm_resource_group), O(container_name),
-        O(protected_item_name), O(recovery_point_id) and O(target_vm_name) (set those two per VM).
+        O(protected_item_name), O(recovery_point_id) and O(target_vm_name) (set those per VM).
       - A VM named twice is refused.
     type: list
     elements: dict
@@ -63,7 +63,8 @@ options:
         type: str
       recovery_point_id:
         description:
-          - The recovery point to restore this VM from (as O(recovery_point_id) for one VM).
+          - The recovery point to restore this VM from (as O(recovery_point_id) for one VM); the recovery point
+            filters (O(start_time), O(end_time), O(recovery_point_type), O(tier)) do not apply to this VM then.
           - If not set, the point O(select) and the recovery point filters choose.
         type: str
       target_vm_name:
@@ -79,6 +80,19 @@ options:
         description:
           - Azure Backup's protected item of this VM, for items that do not follow the usual naming (as
             O(protected_item_name) for one VM).
+        type: str
+      disk_luns:
+        description:
+          - The data disks to restore for this VM, instead of O(disk_luns).
+        type: list
+        elements: int
+      restore_os_disk_only:
+        description:
+          - Whether to restore only this VM's OS disk, instead of O(restore_os_disk_only).
+        type: bool
+      target_zone:
+        description:
+          - The availability zone for this VM, instead of O(target_zone).
         type: str
   concurrency:
     description:

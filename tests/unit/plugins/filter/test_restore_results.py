@@ -230,3 +230,20 @@ def test_documentation_matches_the_filter():
     returned = yaml.safe_load(plugin.RETURN)["_value"]["contains"]
     assert sorted(returned) == sorted(set(PRIMARY_KEYS + SECONDARY_KEYS + REPLACE_KEYS))
     assert yaml.safe_load(plugin.EXAMPLES)
+
+
+def test_the_list_form_of_vm_restore_is_accepted():
+    """One vm_restore task with ``vms``: its results name each VM as resource_group/name, without an item."""
+    loop = [started(VM_A, job_id="j-a"), started(VM_B, operation_url="https://op/b"),
+            dict(item=VM_C, failed=True, changed=False, msg="Failed to trigger restore of vm-c: (E) no")]
+    listed = []
+    for result, vm in zip(loop, ["rg-prod/vm-a", "rg-prod/vm-b", "rg-prod/vm-c"]):
+        result = dict(result, vm=vm, failed=result.get("failed", False))
+        del result["item"]
+        listed.append(result)
+    jobs = dict(jobs=[job("j-a"), job("j-op-b")], msg="")
+    from_list = restore_results(dict(results=listed, changed=True), jobs=jobs, **SETTINGS)
+    from_loop = restore_results(dict(results=loop, changed=True), jobs=jobs, **SETTINGS)
+    assert [e["vm"] for e in from_list] == ["vm-a", "vm-b", "vm-c"]
+    assert [e["status"] for e in from_list] == ["Completed", "Completed", "FailedToStart"]
+    assert from_list == from_loop

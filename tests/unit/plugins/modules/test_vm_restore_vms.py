@@ -133,6 +133,15 @@ class TestListForm:
         assert [r["recovery_point"]["name"] for r in result["results"]] == ["200", "300"]
         assert result["results"][1]["vm"] == "rg-prod/vm-web-02"
 
+    def test_a_vms_point_wins_over_the_filters(self, fleet, monkeypatch):
+        vms = [dict(name="vm-web-01", resource_group="rg-prod", recovery_point_id="200", disk_luns=[1]),
+               dict(name="vm-web-02", resource_group="rg-prod", restore_os_disk_only=True)]
+        kind, result = run_main(monkeypatch, dict(ARGS, vms=vms, start_time="2026-11-20T00:00:00Z"))
+        assert kind is ExitJson, result
+        assert [r["recovery_point"]["name"] for r in result["results"]] == ["200", "300"]
+        first, second = [r["request"]["properties"] for r in result["results"]]
+        assert first["restoreDiskLunList"] == [1] and second["restoreDiskLunList"] == []
+
     @pytest.mark.parametrize("extra, text", [
         (dict(vm_name="vm-web-01", vm_resource_group="rg-prod"), "mutually exclusive"),
         (dict(recovery_point_id="300"), "mutually exclusive"),
