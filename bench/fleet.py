@@ -8,7 +8,11 @@ emulator ``delay`` faults: every GET 0.25 s, Azure Backup GETs 0.75 s, every ARM
 restore POST 2 s, the token POST 0.3 s), with ARM throttling on (ARM's buckets: reads 250 + 25/s,
 writes 200 + 10/s per subscription) and RestoreDisks jobs of ``job_seconds``. For each layout:
 
-* ``localhost``: the restore_disks role on localhost looping over the VMs (bench/playbooks/fanout_localhost.yml);
+* ``loop``: a loop of vm_restore on localhost, one task per VM, then one restore_job_info
+  (bench/playbooks/fanout_loop.yml: how the restore_disks role started the restores before vm_restore took
+  a list of VMs);
+* ``localhost``: the restore_disks role on localhost, which starts every VM with one vm_restore task
+  (``vms``, the list form) (bench/playbooks/fanout_localhost.yml);
 * ``hosts``: one inventory host per VM, the role with ``delegate_to: localhost``, forks 20
   (bench/playbooks/fanout_hosts.yml);
 * ``floor``: a minimal concurrent client against the same emulator and profile (``floor``): one
@@ -217,7 +221,8 @@ def run_layout(emu, layout, names, job_seconds, forks=20):
     return dict(out, layout=layout, forks=forks)
 
 
-LABELS = dict(localhost="restore_disks role on localhost, looping over the VMs",
+LABELS = dict(loop="loop of vm_restore on localhost, one task per VM",
+              localhost="restore_disks role on localhost, one vm_restore task with vms (list form)",
               hosts="one host per VM + delegate_to: localhost, forks 20",
               floor="floor: minimal concurrent client")
 
@@ -245,7 +250,7 @@ def run(emu, vm_counts=QUICK["vms"], job_seconds=QUICK["job_seconds"]):
         floor = run_floor(emu, names, job_seconds)
         log("fleet %d VMs, floor: %s" % (count, dict((k, v) for k, v in floor.items() if k != "output_tail")))
         group = [floor]
-        for layout in ("localhost", "hosts"):
+        for layout in ("loop", "localhost", "hosts"):
             r = run_layout(emu, layout, names, job_seconds)
             log("fleet %d VMs, %s: %s" % (count, layout, dict((k, v) for k, v in r.items() if k != "output_tail")))
             group.append(r)
