@@ -32,6 +32,7 @@ class FleetAzure(FakeAzure):
         super(FleetAzure, self).__init__(rsps)
         self.lock = threading.Lock()
         self.refuse = set()
+        self.lose = set()
         for name in NAMES:
             vm_id = RGS + "/rg-prod/providers/Microsoft.Compute/virtualMachines/" + name
             self.resources[vm_id] = {"location": "westeurope"}
@@ -48,6 +49,8 @@ class FleetAzure(FakeAzure):
             answer = super(FleetAzure, self).handle(request)
             for job_id in set(self.jobs) - before:
                 self.jobs[job_id]["vm"] = vm
+        if vm in self.lose:  # Azure started the restore, but its answer is lost
+            return 500, {}, json.dumps({"error": {"code": "InternalError", "message": "lost"}})
         return answer
 
     def job_doc(self, job_id):
@@ -105,6 +108,18 @@ class TestListForm:
         failed = [r for r in result["results"] if r["failed"]]
         assert [r["vm"] for r in failed] == ["rg-prod/vm-web-02"] and failed[0]["error_code"] == "UserErrorSomething"
         assert sum(1 for r in result["results"] if r.get("job_id") and not r["failed"]) == 3
+
+    def test_a_lost_answer_lists_the_jobs_again(self, fleet, monkeypatch):
+        fleet.lose.add("vm-db-01")
+        kind, result = run_main(monkeypatch, ARGS)
+        assert kind is ExitJson, result
+        db = result["results"][2]
+        assert db["changed"] is True and db["attached"] is True and db["job_id"]
+        lost = [i for i, r in enumerate(fleet.requests) if r[0] == "POST" and "vm-db-01/recoveryPoints" in r[1]
+                and r[1].split("?")[0].endswith("/restore")]
+        assert len(lost) == 1  # never sent twice
+        # the look for its job after the lost answer is a listing of its own, after the request
+        assert [r for r in fleet.requests[lost[0] + 1:] if r[1].split("?")[0].endswith("/backupJobs")]
 
     def test_failures_kept_in_results_when_asked(self, fleet, monkeypatch):
         fleet.refuse.add("vm-db-01")
