@@ -100,8 +100,10 @@ def test_restore_disks_job_template(fast, awx_job):
     assert job["vm_name"] == "vm-web-01" and job["status"] == "Completed" and job["recovery_type"] == "RestoreDisks"
     disks = [d for d in emu.control.state()["disks"] if d["id"] in job["created"]]
     assert sorted(d["name"].split("-")[3] for d in disks) == ["datadisk", "osdisk"]
+    # One task starts every VM (vm_restore's list form): one result per VM in its results.
     started = ok_events(runner, "Start the restore of every VM (without waiting)")
-    assert [e["event_data"]["res"]["changed"] for e in started if e["event"] == "runner_item_on_ok"] == [True]
+    (start,) = [e for e in started if e["event"] == "runner_on_ok"]
+    assert [r["changed"] for r in start["event_data"]["res"]["results"]] == [True]
     (result,) = published(runner, "restore_disks_results")
     assert result["job_id"] == job["id"] and result["restored_disk_luns"] == [1]
     assert result["template_blob_uri"] == job["property_bag"]["Template Blob Uri"]
