@@ -20,6 +20,7 @@ from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.azbackup.restore.plugins.module_utils import _common
 from ansible_collections.azbackup.restore.plugins.module_utils._arm_client import ArmClient
+from ansible_collections.azbackup.restore.tests.unit.plugins.conftest import Clock, Tokens
 from ansible_collections.azbackup.restore.plugins.modules import restore_job as mod
 
 ARM = "https://management.azure.com"
@@ -27,29 +28,6 @@ SUB = "9a8b7c6d-0000-4000-8000-000000000003"
 VAULT = "/subscriptions/%s/resourceGroups/rg-vault/providers/Microsoft.RecoveryServices/vaults/rsv-prod" % SUB
 JOBS = ARM + VAULT + "/backupJobs"
 BASE = dict(vault_name="rsv-prod", vault_resource_group="rg-vault", job_id="j")
-
-
-class Tokens(object):
-    def token(self):
-        return "test-bearer"
-
-    def invalidate(self):
-        pass
-
-
-class FakeClock(object):
-    """time.monotonic and time.sleep that only pretend."""
-
-    def __init__(self):
-        self.now = 1000.0
-        self.sleeps = []
-
-    def clock(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 def job(job_id, status):
@@ -90,8 +68,8 @@ def rsps():
 
 @pytest.fixture
 def clock():
-    fake = FakeClock()
-    with mock.patch.object(mod, "_clock", fake.clock), mock.patch.object(mod, "_sleep", fake.sleep):
+    fake = Clock(now=1000.0)
+    with mock.patch.object(mod, "_clock", fake), mock.patch.object(mod, "_sleep", fake.sleep):
         yield fake
 
 

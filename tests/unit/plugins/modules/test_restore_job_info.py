@@ -22,6 +22,7 @@ from ansible.module_utils.testing import patch_module_args
 from ansible_collections.azbackup.restore.plugins.module_utils import _common
 from ansible_collections.azbackup.restore.plugins.module_utils import _jobs
 from ansible_collections.azbackup.restore.plugins.module_utils._arm_client import ArmClient
+from ansible_collections.azbackup.restore.tests.unit.plugins.conftest import Clock, Tokens
 from ansible_collections.azbackup.restore.plugins.modules import restore_job_info as mod
 
 ARM = "https://management.azure.com"
@@ -33,29 +34,6 @@ ITEM = (VAULT + "/backupFabrics/Azure/protectionContainers/iaasvmcontainer%3Biaa
 LOC = ARM + "/subscriptions/%s/providers/Microsoft.RecoveryServices/locations" % SUB
 BASE = dict(vault_name="rsv-prod", vault_resource_group="rg-vault")
 NOW = datetime.datetime(2026, 11, 10, 12, 0, 0, tzinfo=datetime.timezone.utc)
-
-
-class Tokens(object):
-    def token(self):
-        return "test-bearer"
-
-    def invalidate(self):
-        pass
-
-
-class FakeClock(object):
-    """time.monotonic and time.sleep that only pretend."""
-
-    def __init__(self):
-        self.now = 1000.0
-        self.sleeps = []
-
-    def clock(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.sleeps.append(seconds)
-        self.now += seconds
 
 
 def job(job_id, status="InProgress", entity="vm-web-01", rg="rg-prod", operation="Restore",
@@ -127,8 +105,8 @@ def rsps():
 
 @pytest.fixture
 def clock():
-    fake = FakeClock()
-    with mock.patch.object(mod, "_clock", fake.clock), mock.patch.object(mod, "_sleep", fake.sleep), \
+    fake = Clock(now=1000.0)
+    with mock.patch.object(mod, "_clock", fake), mock.patch.object(mod, "_sleep", fake.sleep), \
             mock.patch.object(mod, "_now", lambda: NOW):
         yield fake
 
