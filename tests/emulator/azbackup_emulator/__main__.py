@@ -20,11 +20,19 @@ def main(argv=None):
     p.add_argument("--state-dir", default=None, help="where TLS material, ready.json and requests.jsonl go")
     p.add_argument("--time-scale", type=float, default=None)
     p.add_argument("--no-tls", action="store_true")
+    p.add_argument("--settings", default=None,
+                   help="a JSON settings patch applied at start, as POST /_emulator/settings would")
     args = p.parse_args(argv)
+    try:
+        patch = json.loads(args.settings) if args.settings else None
+    except ValueError as e:
+        p.error("--settings is not JSON: %s" % e)
 
     emu = Emulator(world=args.world, tls=not args.no_tls, port=args.port, host=args.host,
                    state_dir=args.state_dir, time_scale=args.time_scale)
     emu.start()
+    if patch:
+        emu.control.update_settings(patch)
     stop = threading.Event()
 
     def _stop(signum, frame):

@@ -3,9 +3,11 @@ Compute / Storage / Network / RecoveryServices resources of the world."""
 
 import copy
 
+from . import armops, deletes, guest, network, runcommand
 from . import versions as V
 from .core_types import Response
 from .errors import ApiError, method_not_allowed, resource_not_found, rg_not_found
+from .listing import page
 
 KNOWN = {
     "microsoft.compute": ("Microsoft.Compute", {
@@ -14,7 +16,8 @@ KNOWN = {
     "microsoft.storage": ("Microsoft.Storage", {"storageaccounts": "storageAccounts"}),
     "microsoft.network": ("Microsoft.Network", {
         "virtualnetworks": "virtualNetworks", "networkinterfaces": "networkInterfaces",
-        "publicipaddresses": "publicIPAddresses", "networksecuritygroups": "networkSecurityGroups"}),
+        "publicipaddresses": "publicIPAddresses", "networksecuritygroups": "networkSecurityGroups",
+        "virtualnetworkgateways": "virtualNetworkGateways"}),
     "microsoft.recoveryservices": ("Microsoft.RecoveryServices", {"vaults": "vaults"}),
     "microsoft.managedidentity": ("Microsoft.ManagedIdentity", {"userassignedidentities": "userAssignedIdentities"}),
     "microsoft.resources": ("Microsoft.Resources", {"resourcegroups": "resourceGroups"}),
@@ -84,21 +87,25 @@ def location_body(sub, r):
     return body
 
 
+def _tenants(core, req):
+    _check_generic(core, req, "tenants")
+    if req.method != "GET":
+        raise method_not_allowed(req.method)
+    tid = str((req.claims or {}).get("tid", "")).lower()
+    t = core.state.tenants.get(tid)
+    value = [] if t is None else [{"id": "/tenants/%s" % t["id"], "tenantId": t["id"],
+                                   "tenantCategory": "Home", "displayName": t["display_name"],
+                                   "defaultDomain": t["default_domain"], "domains": [t["default_domain"]],
+                                   "tenantType": "AAD"}]
+    return Response(200, {"value": value})
+
+
 def route(core, req):
     segs = req.segments
     low = [s.lower() for s in segs]
     m = req.method
     if low == ["tenants"]:
-        _check_generic(core, req, "tenants")
-        if m != "GET":
-            raise method_not_allowed(m)
-        tid = str((req.claims or {}).get("tid", "")).lower()
-        t = core.state.tenants.get(tid)
-        value = [] if t is None else [{"id": "/tenants/%s" % t["id"], "tenantId": t["id"],
-                                       "tenantCategory": "Home", "displayName": t["display_name"],
-                                       "defaultDomain": t["default_domain"], "domains": [t["default_domain"]],
-                                       "tenantType": "AAD"}]
-        return Response(200, {"value": value})
+        return _tenants(core, req)
     if not low or low[0] != "subscriptions":
         raise ApiError(404, "InvalidResourceType", "The resource type could not be found in the namespace "
                                                    "'Microsoft.Resources' for api version '%s'." % req.api_version)
@@ -141,18 +148,33 @@ def route(core, req):
         if len(low) >= 7 and low[4] == "providers":
             return _provider(core, req, sub, rg, segs[5], segs[6:])
         if len(low) == 5 and low[4] == "resources":
-            _check_generic(core, req, "resources")
-            if core.state.rg(sub, rg) is None:
-                raise rg_not_found(rg)
-            prefix = ("/subscriptions/%s/resourcegroups/%s/" % (sub, rg)).lower()
-            value = [{"id": b["id"], "name": b["name"], "type": b["type"], "location": b.get("location")}
-                     for k, b in sorted(core.state.res.items()) if k.startswith(prefix)]
-            return Response(200, {"value": value})
+            return _rg_resources(core, req, sub, rg)
     if low[2] == "providers" and len(low) >= 5:
         return _provider(core, req, sub, None, segs[3], segs[4:])
     raise ApiError(404, "InvalidResourceType",
                    "The resource type '%s' could not be found in the namespace 'Microsoft.Resources' for api "
                    "version '%s'." % (segs[2], req.api_version))
+
+
+def _rg_resources(core, req, sub, rg):
+    """GET …/resourceGroups/{rg}/resources: GenericResourceExpanded items (tags, and managedBy / sku /
+    kind where the resource has them), paged like the other lists."""
+    _check_generic(core, req, "resources")
+    if core.state.rg(sub, rg) is None:
+        raise rg_not_found(rg)
+    if req.method != "GET":
+        raise method_not_allowed(req.method)
+    prefix = ("/subscriptions/%s/resourcegroups/%s/" % (sub, rg)).lower()
+    items = [b for k, b in sorted(core.state.res.items()) if k.startswith(prefix)]
+
+    def item(b):
+        out = {"id": b["id"], "name": b["name"], "type": b["type"], "location": b.get("location"),
+               "tags": dict(b.get("tags") or {})}
+        for key in ("managedBy", "sku", "kind"):
+            if b.get(key):
+                out[key] = copy.deepcopy(b[key])
+        return out
+    return Response(200, page(core, req, items, item))
 
 
 def _provider(core, req, sub, rg, ns, rest):
@@ -161,6 +183,10 @@ def _provider(core, req, sub, rg, ns, rest):
     if known is None:
         raise ApiError(404, "InvalidResourceNamespace", "The resource namespace '%s' is invalid." % ns)
     ns_name, types = known
+    if rg is None and rest[0].lower() == "locations" and len(rest) == 4:
+        found = armops.route(core, req, sub, ns_name, rest[1], rest[2:])
+        if found is not None:
+            return found
     rtype = types.get(rest[0].lower())
     if rtype is None:
         raise ApiError(404, "InvalidResourceType",
@@ -176,7 +202,10 @@ def _provider(core, req, sub, rg, ns, rest):
     if len(rest) == 1:
         if m != "GET":
             raise method_not_allowed(m)
-        return Response(200, {"value": copy.deepcopy(core.state.list_res(sub, ns_name, rtype, rg))})
+        value = copy.deepcopy(core.state.list_res(sub, ns_name, rtype, rg))
+        if rtype == "virtualNetworks":
+            value = network.view_vnets(core.state, value)
+        return Response(200, {"value": value})
     if rg is None:
         raise ApiError(404, "InvalidResourceType",
                        "The resource type '%s/%s' could not be found." % (rtype, rest[1]))
@@ -184,46 +213,36 @@ def _provider(core, req, sub, rg, ns, rest):
     rid = "/subscriptions/%s/resourceGroups/%s/providers/%s/%s/%s" % (sub, rg, ns_name, rtype, name)
     body = core.state.get(rid)
     if len(rest) == 2:
-        if m != "GET":
-            raise method_not_allowed(m)
-        if body is None:
-            raise resource_not_found("%s/%s" % (ns_name, rtype), name, rg)
-        out = copy.deepcopy(body)
-        if rtype == "virtualMachines" and "instanceview" in (req.q("$expand") or "").lower():
-            out["properties"]["instanceView"] = _instance_view(body)
-        return Response(200, out)
+        return _resource(core, req, body, ns_name, rtype, rid, name, rg)
+    if rtype == "virtualMachines" and rest[2].lower() == "runcommands" and len(rest) <= 4:
+        return runcommand.route(core, req, body, name, rest[2:])
     if body is None:
         raise resource_not_found("%s/%s" % (ns_name, rtype), name, rg)
     child = rest[2].lower()
+    if rtype == "virtualNetworks":
+        found = network.vnet_child(core, req, body, rest)
+        if found is not None:
+            return found
     if m != "GET":
         raise method_not_allowed(m)
     if rtype == "virtualMachines" and child == "instanceview" and len(rest) == 3:
-        return Response(200, _instance_view(body))
-    if rtype == "virtualNetworks" and child == "subnets":
-        subnets = body["properties"]["subnets"]
-        if len(rest) == 3:
-            return Response(200, {"value": copy.deepcopy(subnets)})
-        if len(rest) == 4:
-            sn = next((x for x in subnets if x["name"].lower() == rest[3].lower()), None)
-            if sn is None:
-                raise ApiError(404, "NotFound", "Resource %s/subnets/%s not found." % (body["id"], rest[3]))
-            return Response(200, copy.deepcopy(sn))
+        return Response(200, guest.instance_view(core, body))
     raise ApiError(404, "InvalidResourceType",
                    "The resource type '%s/%s' could not be found in the namespace '%s' for api version '%s'."
                    % (rtype, rest[2], ns_name, req.api_version))
 
 
-def _instance_view(vm):
-    return {
-        "computerName": vm["name"],
-        "osName": "ubuntu" if vm["properties"]["storageProfile"]["osDisk"].get("osType") == "Linux" else "Windows",
-        "vmAgent": {"vmAgentVersion": "2.9.1.1", "statuses": [{
-            "code": "ProvisioningState/succeeded", "level": "Info", "displayStatus": "Ready"}]},
-        "disks": [{"name": vm["properties"]["storageProfile"]["osDisk"]["name"],
-                   "statuses": [{"code": "ProvisioningState/succeeded", "level": "Info",
-                                 "displayStatus": "Provisioning succeeded"}]}],
-        "statuses": [
-            {"code": "ProvisioningState/succeeded", "level": "Info", "displayStatus": "Provisioning succeeded"},
-            {"code": "PowerState/running", "level": "Info", "displayStatus": "VM running"},
-        ],
-    }
+def _resource(core, req, body, ns_name, rtype, rid, name, rg):
+    """GET / DELETE of a resource."""
+    if req.method == "DELETE":
+        return deletes.delete(core, req, ns_name, rtype, rid)
+    if req.method != "GET":
+        raise method_not_allowed(req.method)
+    if body is None:
+        raise resource_not_found("%s/%s" % (ns_name, rtype), name, rg)
+    if rtype == "virtualNetworks":
+        return Response(200, network.view_vnet(core.state, body))
+    out = copy.deepcopy(body)
+    if rtype == "virtualMachines" and "instanceview" in (req.q("$expand") or "").lower():
+        out["properties"]["instanceView"] = guest.instance_view(core, body)
+    return Response(200, out)

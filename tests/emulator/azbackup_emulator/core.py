@@ -11,7 +11,7 @@ import threading
 import traceback
 import urllib.parse
 
-from . import arm, backup, control, crr, ilr
+from . import arm, armops, backup, control, crr, guest, ilr, tags
 from . import world as W
 from .auth import AadError, Auth, metadata_endpoints, token_issued_log_view
 from .clock import Clock
@@ -246,7 +246,9 @@ class Core:
             raise ApiError(400, "InvalidRequestContent",
                            "The request content was invalid and could not be deserialized: '%s'."
                            % req.json_error)
-        handled = crr.route(self, req)
+        handled = tags.route(self, req)
+        if handled is None:
+            handled = crr.route(self, req)
         if handled is None:
             handled = backup.route(self, req)
         if handled is None:
@@ -497,6 +499,7 @@ class Core:
             if op["kind"] == "cancel":
                 self._advance_op(op, now)
         ilr.expire_sessions(self, now)
+        armops.advance(self, now)
 
     # ------------------------------------------------------------------ control helpers
     def reset(self):
@@ -520,7 +523,9 @@ class Core:
             unknown = set(patch) - set(W.DEFAULT_SETTINGS)
             if unknown:
                 raise ValueError("unknown settings: %s" % ", ".join(sorted(unknown)))
-            self.settings = W.deep_merge(self.settings, patch)
+            merged = W.deep_merge(self.settings, patch)
+            guest.check_settings(merged)
+            self.settings = merged
             if "time_scale" in patch:
                 self.tick()
                 self.clock.set_scale(self.settings["time_scale"])
@@ -595,6 +600,7 @@ class Core:
                 "jobs_by_status": _count(j["status"] for j in s["jobs"]),
             }
             s["ilr_sessions"] = ilr.session_view(self)
+            s["arm_operations"] = armops.view(self)
             s["settings"] = copy.deepcopy(self.settings)
             s["clock"] = {"now": iso(self.clock.now()), "time_scale": self.clock.scale,
                           "anchor": iso(self.state.anchor)}

@@ -49,7 +49,8 @@ TYPES = {t.lower(): t for t in (
     "backupValidateOperation", "backupProtectedItems", "backupProtectionContainers", "backupstorageconfig",
     "backupconfig", "restore", "accessToken", "cancel", "backupStatus", "backupAadProperties",
     "backupCrossRegionRestore", "backupCrrJobs", "backupCrrJob", "backupCrrOperationsStatus",
-    "backupCrrOperationResults", "listKeys")}
+    "backupCrrOperationResults", "listKeys", "runCommands", "operations", "tags", "virtualNetworkPeerings",
+    "virtualNetworkGateways", "ipConfigurations", "resources")}
 
 VERBS = {"GET": "read", "HEAD": "read", "PUT": "write", "PATCH": "write", "DELETE": "delete"}
 
@@ -104,9 +105,13 @@ def request_action(method, segments):
 def _provider_action(method, segs, ns_index, parent):
     """``.../providers/{ns}/{type}/{name}/{child type}/{child name}...[/{operation}]``: the types
     make the action; an odd number of segments after the namespace ends in a collection (GET) or
-    an operation (POST)."""
+    an operation (POST). An extension resource (``{resource id}/providers/{ns}/…``, e.g. the Tags
+    API's ``…/providers/Microsoft.Resources/tags/default``) takes its action from its own namespace."""
     ns = NAMESPACES.get(segs[ns_index].lower(), segs[ns_index])
     rest = segs[ns_index + 1:]
+    for i in range(2, len(rest) - 1, 2):
+        if rest[i].lower() == "providers":
+            return _provider_action(method, segs, ns_index + i + 2, segs[:ns_index + i + 1])
     types = [_type(t) for t in rest[0::2]]
     if len(rest) % 2 == 0:
         action = "%s/%s/%s" % (ns, "/".join(types), _verb(method))

@@ -2,6 +2,7 @@
 
 import re
 
+from . import guest
 from . import resources as R
 from . import versions as V
 from .errors import Validation
@@ -543,6 +544,7 @@ def apply_effects(core, job, at_ts):
                     data_entries.append(R.data_disk_entry(lun, False, dname, d["size_gb"], sub, rg, vhd_uri=uri))
         nic = R.nic_body(sub, rg, "%s-nic-%s" % (name, stamp.replace("-", "")), region,
                          subnet=plan.get("subnet"), vm=vmid)
+        nic["tags"] = dict(tags)
         state.put(nic)
         job["created"].append(nic["id"])
         vm = R.vm_body(sub, rg, name, region, snap["size"], snap["os_type"], os_entry, data_entries,
@@ -550,6 +552,7 @@ def apply_effects(core, job, at_ts):
         vm["properties"]["storageProfile"].pop("imageReference", None)
         vm["properties"].pop("osProfile", None)
         state.put(vm)
+        guest.vm_created(state, vm, at_ts)
         job["created"].append(vm["id"])
     if plan.get("rehydration"):
         for t in rp["tiers"]:

@@ -3,6 +3,7 @@ operations. Built from a normalised world (see world.py)."""
 
 import datetime as _dt
 
+from . import network
 from . import resources as R
 from .util import det_digits, det_hex, norm_region
 
@@ -28,6 +29,9 @@ class State:
         self.vaults = {}
         self.jobs = {}
         self.ops = {}
+        self.arm_ops = {}        # Compute / Network asynchronous operations (armops.py)
+        self.guests = {}         # VMs created by restores: vm id (lower) -> {created, name} (guest.py)
+        self.run_commands = {}   # run command id (lower) -> record (runcommand.py)
         self._build()
 
     # ------------------------------------------------------------------ building
@@ -54,6 +58,7 @@ class State:
         for n in w["virtual_networks"]:
             self.put(R.vnet_body(n["subscription"], n["resource_group"], n["name"], n["location"],
                                  n["address_prefix"], n["subnets"]))
+        network.build(self, w["virtual_networks"])
         for u in w.get("user_assigned_identities") or []:
             self.put(R.identity_body(u["subscription"], u["resource_group"], u["name"], u["location"],
                                      self._tenant_of(u["subscription"])))
@@ -324,7 +329,9 @@ class State:
                  for b in self.res.values() if b["type"] == "Microsoft.Compute/disks"]
         disks.sort(key=lambda d: d["id"].lower())
         blobs = [dict(b) for lst in self.blobs.values() for b in lst]
-        return {"vms": vms, "disks": disks, "blobs": blobs}
+        resources = [{"id": b["id"], "type": b.get("type"), "tags": dict(b.get("tags") or {})}
+                     for k, b in sorted(self.res.items())]
+        return {"vms": vms, "disks": disks, "blobs": blobs, "resources": resources}
 
 
 def _guard(vault_spec, vault_tenant):

@@ -7,6 +7,8 @@ import os
 
 import yaml
 
+from . import guest, network
+
 WORLDS_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "worlds")
 # The repository (collection) root: relative `role_definition_files` are taken from here.
 REPO_ROOT = os.path.abspath(os.path.join(WORLDS_DIR, "..", "..", ".."))
@@ -28,6 +30,14 @@ DEFAULT_SETTINGS = {
     "crr_token_lifetime_seconds": 86400,
     "crr_task_completes_at": 0.95,
     "ilr_session_seconds": 43200,
+    "delete_seconds": 2,
+    "guest": {
+        "boot_seconds": 2,
+        "agent_ready_seconds": 4,
+        "agent_never_ready": [],
+        "run_command_seconds": 2,
+        "run_command_outcomes": [],
+    },
     "throttling": {
         "enabled": False,
         "reads": {"capacity": 250, "refill_per_second": 25},
@@ -107,6 +117,10 @@ def _disks(spec):
 def normalise(raw):
     w = {}
     w["settings"] = deep_merge(DEFAULT_SETTINGS, raw.get("settings") or {})
+    try:
+        guest.check_settings(w["settings"])
+    except ValueError as e:
+        raise WorldError("settings: %s" % e)
 
     tenants = []
     for t in raw.get("tenants") or []:
@@ -190,24 +204,7 @@ def normalise(raw):
         sas.append(a)
     w["storage_accounts"] = sas
 
-    vnets = []
-    for n in raw.get("virtual_networks") or []:
-        n = with_sub(n)
-        _req(n, "name", "virtual network")
-        _req(n, "resource_group", "virtual network %s" % n["name"])
-        n["location"] = loc_of(n, "virtual network %s" % n["name"])
-        n.setdefault("address_prefix", "10.0.0.0/16")
-        subnets = []
-        for i, s in enumerate(n.get("subnets") or [{"name": "default"}]):
-            if isinstance(s, str):
-                s = {"name": s}
-            s = dict(s)
-            base = n["address_prefix"].split("/")[0].split(".")
-            s.setdefault("address_prefix", "%s.%s.%d.0/24" % (base[0], base[1], i))
-            subnets.append(s)
-        n["subnets"] = subnets
-        vnets.append(n)
-    w["virtual_networks"] = vnets
+    w["virtual_networks"] = _vnets(raw, with_sub, loc_of)
 
     uais = []
     for u in raw.get("user_assigned_identities") or []:
@@ -274,6 +271,34 @@ def normalise(raw):
     w["faults"] = list(raw.get("faults") or [])
     _rbac(raw, w)
     return w
+
+
+def _vnets(raw, with_sub, loc_of):
+    """The world's virtual networks: subnets (names or mappings), peerings and gateway (network.py)."""
+    vnets = []
+    for n in raw.get("virtual_networks") or []:
+        n = with_sub(n)
+        _req(n, "name", "virtual network")
+        _req(n, "resource_group", "virtual network %s" % n["name"])
+        n["location"] = loc_of(n, "virtual network %s" % n["name"])
+        n.setdefault("address_prefix", "10.0.0.0/16")
+        subnets = []
+        for i, s in enumerate(n.get("subnets") or [{"name": "default"}]):
+            if isinstance(s, str):
+                s = {"name": s}
+            s = dict(s)
+            base = n["address_prefix"].split("/")[0].split(".")
+            s.setdefault("address_prefix", "%s.%s.%d.0/24" % (base[0], base[1], i))
+            subnets.append(s)
+        n["subnets"] = subnets
+        vnets.append(n)
+    try:
+        for n in vnets:
+            network.normalise_vnet(n)
+        network.check_peerings(vnets)
+    except network.NetworkWorldError as e:
+        raise WorldError(str(e))
+    return vnets
 
 
 def _rbac(raw, w):

@@ -40,6 +40,12 @@ class Api:
             params["api-version"] = api_version
         return self.s.post(self.url(path), params=params, json=json)
 
+    def send(self, method, path, json=None, api_version=PRIMARY, **params):
+        """Any method (PUT, PATCH, DELETE, ...) with the api-version."""
+        if api_version and "api-version=" not in path:
+            params["api-version"] = api_version
+        return self.s.request(method, self.url(path), params=params, json=json)
+
     # world paths
     @property
     def vault(self):

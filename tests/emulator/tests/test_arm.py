@@ -13,7 +13,8 @@ def test_resource_group_and_404(api):
     assert r.status_code == 404
     assert r.json()["error"] == {"code": "ResourceGroupNotFound", "message": "Resource group 'rg-missing' could not be found."}
     r = api.get("/subscriptions/%s/resourcegroups" % api.sub, "2021-04-01")
-    assert {g["name"] for g in r.json()["value"]} == {"rg-prod", "rg-restore", "rg-vault", "rg-dr"}
+    assert {g["name"] for g in r.json()["value"]} == {"rg-prod", "rg-restore", "rg-vault", "rg-dr", "rg-drill",
+                                                      "rg-drill-net"}
 
 
 def test_virtual_machines(api):
@@ -116,7 +117,7 @@ def test_unknown_paths(api):
     assert r.status_code == 404 and r.json()["error"]["code"] == "InvalidResourceNamespace"
     r = api.get("/subscriptions/%s/resourceGroups/rg-prod/providers/Microsoft.Compute/gadgets/x" % api.sub, "2021-04-01")
     assert r.status_code == 404 and r.json()["error"]["code"] == "InvalidResourceType"
-    r = api.s.delete(api.url(api.vm_id("vm-web-01")), params={"api-version": "2024-07-01"})
+    r = api.s.delete(api.url(api.sa_id("strestorewe")), params={"api-version": "2023-05-01"})
     assert r.status_code == 405
     r = api.get("/subscriptions/00000000-0000-0000-0000-000000000999/resourcegroups/x", "2021-04-01")
     assert r.status_code in (401, 404)
