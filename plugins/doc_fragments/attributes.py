@@ -6,6 +6,7 @@
 #   extends_documentation_fragment:
 #     - azbackup.restore.attributes
 #     - azbackup.restore.attributes.actiongroup_azure   (alias: azbackup.restore.attributes.action_group)
+#       or azbackup.restore.attributes.actiongroup_compute (modules that work on VMs, not on a vault)
 #     - azbackup.restore.attributes.platform
 #     - azbackup.restore.attributes.info_module     (only for *_info modules)
 # and, unless info_module covers it, sets check_mode.support and diff_mode.support itself.
@@ -62,6 +63,18 @@ attributes:
     support: full
     membership:
       - azbackup.restore.azure
+"""
+
+    # Modules that work on VMs and what they own rather than on a vault: they do not take the vault
+    # options that plays often set for group/azbackup.restore.azure.
+    ACTIONGROUP_COMPUTE = r"""
+options: {}
+attributes:
+  action_group:
+    description: Use C(group/azbackup.restore.compute) in C(module_defaults) to set defaults for this module.
+    support: full
+    membership:
+      - azbackup.restore.compute
 """
 
     PLATFORM = r"""

@@ -25,3 +25,5 @@ STORAGE = "2023-01-01"
 COMPUTE = "2024-03-01"
 NETWORK = "2023-09-01"
 MANAGED_IDENTITY = "2023-01-31"
+# The Tags API ({resource id}/providers/Microsoft.Resources/tags/default) and resource group listings.
+TAGS = "2021-04-01"

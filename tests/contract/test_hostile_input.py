@@ -81,6 +81,12 @@ BASE = dict(
     restore_job_info=VAULT,
     restore_job=dict(VAULT, job_id="00000000-1111-4222-8333-444444444444"),
     file_recovery=VM,
+    restored_vm=dict(resource_group="rg-drill", name="vm-web-01-drill-1", state="absent",
+                     tags={"azbackup-restore-drill": "1"}),
+    vm_run_command=dict(resource_group="rg-prod", vm_name="vm-web-01", script="echo ok", poll_interval=1),
+    drill_preflight=dict(resource_group="rg-drill", virtual_network="vnet-drill",
+                         virtual_network_resource_group="rg-drill-net", tags={"azbackup-restore-drill": "1"},
+                         vms=[dict(name="vm-app-001", resource_group="rg-prod", target_vm_name="vm-app-001-drill-1")]),
 )
 NEW_VM_OPTIONS = ("target_vm_name", "target_virtual_network", "target_virtual_network_resource_group",
                   "target_subnet", "target_zone")
@@ -214,13 +220,20 @@ ARM_TEMPLATES = [t.split("/") for t in (
     "subscriptions/{}/resourceGroups/{}/providers/Microsoft.Compute/diskEncryptionSets/{}",
     "subscriptions/{}/resourceGroups/{}/providers/Microsoft.Compute/diskAccesses/{}",
     "subscriptions/{}/resourceGroups/{}/providers/Microsoft.ManagedIdentity/userAssignedIdentities/{}",
+    # What the drill modules read (in check mode they change nothing).
+    "subscriptions/{}/resourceGroups/{}/resources",
+    "subscriptions/{}/resourceGroups/{}/providers/Microsoft.Compute/virtualMachines",
+    "subscriptions/{}/resourceGroups/{}/providers/Microsoft.Compute/virtualMachines/{}/runCommands/{}",
+    "subscriptions/{}/resourceGroups/{}/providers/Microsoft.Compute/disks/{}",
+    "subscriptions/{}/resourceGroups/{}/providers/Microsoft.Network/networkInterfaces/{}",
+    "subscriptions/{}/resourceGroups/{}/providers/Microsoft.Network/publicIPAddresses/{}",
 )]
 # Azure AD and cloud metadata (the emulator is the authority).
 OTHER_TEMPLATES = [t.split("/") for t in (
     "metadata/endpoints", "{}/oauth2/v2.0/token", "{}/v2.0/.well-known/openid-configuration",
     "common/discovery/instance",
 )]
-QUERY_KEYS = frozenset(("api-version", "$filter", "$skiptoken", "$top", "$orderby"))
+QUERY_KEYS = frozenset(("api-version", "$filter", "$skiptoken", "$top", "$orderby", "$expand"))
 # Requests that start or stop something: never sent here.
 CHANGES = re.compile(r"/(restore|backupCrossRegionRestore|cancel|provisionInstantItemRecovery|"
                      r"revokeInstantItemRecovery)$", re.IGNORECASE)

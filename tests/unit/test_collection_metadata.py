@@ -31,24 +31,36 @@ def test_there_are_modules():
     assert len(module_files()) >= 5
 
 
-def test_action_group_lists_exactly_the_modules():
+GROUPS = ("azure", "compute")
+
+
+def runtime_groups():
     runtime = yaml.safe_load(open(os.path.join(REPO, "meta", "runtime.yml")))
-    group = sorted(runtime["action_groups"]["azure"])
+    return runtime["action_groups"]
+
+
+def test_action_groups_list_exactly_the_modules_each_once():
+    groups = runtime_groups()
+    assert sorted(groups) == sorted(GROUPS)
+    listed = sorted(m for g in GROUPS for m in groups[g])
     names = sorted(os.path.basename(p)[:-3] for p in module_files())
-    assert group == names
+    assert listed == names
 
 
-def test_every_module_declares_the_action_group():
+def test_every_module_declares_its_action_group():
+    groups = runtime_groups()
     for path in module_files():
+        name = os.path.basename(path)[:-3]
+        group = next(g for g in GROUPS if name in groups[g])
         doc = module_doc(path)
         frags = doc.get("extends_documentation_fragment") or []
         attrs = doc.get("attributes") or {}
         declared = attrs.get("action_group", {}).get("membership")
         if declared is None:
             # The attribute comes from the shared fragment.
-            assert "azbackup.restore.attributes.actiongroup_azure" in frags, path
+            assert "azbackup.restore.attributes.actiongroup_%s" % group in frags, path
         else:
-            assert "azbackup.restore.azure" in declared, path
+            assert ["azbackup.restore.%s" % group] == declared, path
 
 
 NEXT_MINOR = "0.2.0"
