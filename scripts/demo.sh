@@ -5,6 +5,8 @@
 # env:   VENV           venv with ansible-core and the runtime requirements (default: .venv)
 #        DEMO_WORLD     emulator world file (default: tests/emulator/worlds/default.yml)
 #        DEMO_PLAYBOOK  playbook to run (default: playbooks/demo.yml)
+#        DEMO_SETTINGS  emulator settings patch (JSON; default: the restore drill's check script fails in
+#                       vm-app-002's restored copy, so that the demo shows what a failed drill reports)
 #
 # The emulator's output goes to build/demo/emulator.log. It is stopped whenever this script
 # ends, however it ends.
@@ -18,6 +20,9 @@ playbook=${DEMO_PLAYBOOK:-playbooks/demo.yml}
 workdir=$root/build/demo
 log=$workdir/emulator.log
 ready_timeout=${DEMO_READY_TIMEOUT:-30}
+default_settings='{"guest": {"run_command_outcomes": [{"vm": "vm-app-002-drill-*", "exit_code": 1,
+  "stdout": "checking the web server\n", "stderr": "nginx.service is not active (failed)\n"}]}}'
+settings=${DEMO_SETTINGS-$default_settings}
 
 if [ ! -x "$venv/bin/python" ]; then
     echo "demo.sh: $venv/bin/python not found; run 'make venv' first" >&2
@@ -63,7 +68,8 @@ trap 'exit 143' TERM
 
 : > "$log"
 PYTHONPATH="$root/tests/emulator${PYTHONPATH:+:$PYTHONPATH}" \
-    "$venv/bin/python" -u -m azbackup_emulator --port 0 --world "$world" </dev/null >"$log" 2>&1 &
+    "$venv/bin/python" -u -m azbackup_emulator --port 0 --world "$world" ${settings:+--settings "$settings"} \
+    </dev/null >"$log" 2>&1 &
 emulator_pid=$!
 
 ready=

@@ -60,9 +60,9 @@ class PlaybookResult(object):
         return "PlaybookResult(rc=%s)\n%s\n%s" % (self.rc, self.stdout[-4000:], self.stderr[-4000:])
 
 
-def run_playbook(tasks_or_playbook, env, extra_vars=None, check=False, verbosity=0, timeout=300,
-                 workdir=None, extra_args=None, gather_facts=False):
-    """Run tasks (a list of task dicts, or YAML text of a whole playbook, or a path) with the JSON callback."""
+def _command(tasks_or_playbook, env, extra_vars=None, check=False, verbosity=0, workdir=None, extra_args=None,
+             gather_facts=False):
+    """(command, environment, working directory, results file) of an ansible-playbook run."""
     workdir = workdir or tempfile.mkdtemp(prefix="azbackup-play-")
     if isinstance(tasks_or_playbook, list):
         play = [{"name": "test", "hosts": "localhost", "gather_facts": gather_facts, "tasks": tasks_or_playbook}]
@@ -108,6 +108,14 @@ def run_playbook(tasks_or_playbook, env, extra_vars=None, check=False, verbosity
         "PYTHONDONTWRITEBYTECODE": "1",
     })
     full_env.update(env or {})
+    return cmd, full_env, workdir, results_path
+
+
+def run_playbook(tasks_or_playbook, env, extra_vars=None, check=False, verbosity=0, timeout=300,
+                 workdir=None, extra_args=None, gather_facts=False):
+    """Run tasks (a list of task dicts, or YAML text of a whole playbook, or a path) with the JSON callback."""
+    cmd, full_env, workdir, results_path = _command(tasks_or_playbook, env, extra_vars, check, verbosity, workdir,
+                                                    extra_args, gather_facts)
     proc = subprocess.run(cmd, env=full_env, capture_output=True, text=True, timeout=timeout, cwd=workdir,
                           check=False)
     data = None
@@ -115,3 +123,10 @@ def run_playbook(tasks_or_playbook, env, extra_vars=None, check=False, verbosity
         with open(results_path) as f:
             data = json.load(f)
     return PlaybookResult(proc, data)
+
+
+def start_playbook(tasks_or_playbook, env, extra_vars=None):
+    """Start a playbook run in the background (its own process group, to be killed as a whole): a Popen."""
+    cmd, full_env, workdir, dummy = _command(tasks_or_playbook, env, extra_vars)
+    return subprocess.Popen(cmd, env=full_env, cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
