@@ -126,17 +126,27 @@ options:
         operation and the earliest start time of the jobs still running, plus one read of each job that
         ended since the round before (for its full details) or that the list does not show. A job waited for
         alone is read instead, one request per round as well.
-      - To report progress while waiting, call the module in slices of a bounded O(wait_timeout) and show
-        RV(summary) between them (the roles do).
+      - To report progress while waiting, call the module in slices of a bounded O(wait_timeout) with
+        O(fail_on_timeout=false) and show RV(summary) between them (the role C(azbackup.restore.wait_for_jobs) does,
+        and the other roles wait with it).
     type: str
     choices: [none, completed]
     default: none
   wait_timeout:
     description:
       - Seconds to wait in all, for operation URLs and jobs together.
-      - When it runs out the task fails, naming the jobs still running and their last status.
+      - When it runs out the task fails, naming the jobs still running and their last status (unless
+        O(fail_on_timeout=false)).
     type: int
     default: 3600
+  fail_on_timeout:
+    description:
+      - With V(false), a wait that runs out of O(wait_timeout) returns the jobs as last read, with RV(timed_out=true)
+        and RV(done=false), instead of failing. This is how to wait in slices and report progress between them
+        (the role C(azbackup.restore.wait_for_jobs) does).
+    type: bool
+    default: true
+    version_added: 0.2.0
   poll_interval:
     description:
       - Seconds between two rounds of polling.
@@ -358,6 +368,21 @@ secondary_region:
   returned: when jobs of the secondary region were read
   type: str
   sample: northeurope
+done:
+  description:
+    - Whether every job the task waited for (without O(wait_for=completed), every job it returns) has ended.
+  returned: success
+  type: bool
+  sample: false
+  version_added: 0.2.0
+timed_out:
+  description:
+    - Whether the wait ran out of O(wait_timeout) with jobs still running (only with O(fail_on_timeout=false); else
+      the task fails).
+  returned: success
+  type: bool
+  sample: false
+  version_added: 0.2.0
 summary:
   description:
     - How many of RV(jobs) are done and running, with a one-line text, for progress reports.
@@ -528,6 +553,7 @@ def argument_spec():
         wait_timeout=dict(type="int", default=3600),
         poll_interval=dict(type="int"),
         fail_on_job_failure=dict(type="bool"),
+        fail_on_timeout=dict(type="bool", default=True),
     )
 
 
@@ -710,6 +736,7 @@ class Run(object):
         self.state = {}
         self.listed = False
         self.secondary_region = None
+        self.timed_out = False
 
     def jobs(self):
         return [self.state[r] for r in self.refs if r in self.state]
@@ -750,7 +777,8 @@ class Run(object):
             self._wait(vault, watched, remaining(), timeout)
         self._judge(module, [self.state[r] for r in watched])
 
-        result = dict(changed=False, duration=round(_clock() - started, 1))
+        result = dict(changed=False, duration=round(_clock() - started, 1), timed_out=self.timed_out,
+                      done=all(_jobs.job_is_terminal(self.state[r]) for r in watched if r in self.state))
         result.update(self.extras())
         if not self.listed and len(self.refs) == 1:
             result["job"] = self.state[self.refs[0]]
@@ -808,6 +836,9 @@ class Run(object):
         finally:
             self.state.update((r, j) for r, j in jobs.items() if j)
         if not result.done:
+            if not self.params["fail_on_timeout"]:
+                self.timed_out = True
+                return
             pending = [r for r in refs if r in result.last]
             raise OperationTimeoutError(
                 "Timed out after %ds waiting for %d job(s) still running: %s; they keep running in Azure: run the "

@@ -130,7 +130,7 @@ def test_an_interrupted_drill_is_finished_and_cleaned_up_by_its_rerun(fast, emu_
     first = run_playbook(PLAYBOOK, emu_env, extra_vars=params(tmp_path, keep=True), timeout=300)
     assert first.rc == 0, first
     left = drill_resources(fast)
-    assert len([i for i in left if "/virtualmachines/" in i]) == 3
+    assert len([i for i in left if "/virtualmachines/" in i.lower()]) == 3, (left, first.output[-5000:])
     # Another run id is refused while those are there, naming the run.
     other = run_playbook(PLAYBOOK, emu_env, extra_vars=params(tmp_path, run_id="r2"), timeout=300)
     assert other.rc != 0 and "drill run r1 left behind" in other.output
@@ -183,3 +183,22 @@ def test_check_mode_restores_nothing(fast, emu_env, tmp_path):
     res = run_playbook(PLAYBOOK, emu_env, extra_vars=params(tmp_path), check=True, timeout=300)
     assert res.rc == 0, res
     assert writes(fast) == [] and drill_resources(fast) == []
+
+
+def test_credentials_given_to_the_role_reach_every_module(fast, emu_env, tmp_path):
+    auth = dict(client_id=emu_env["AZURE_CLIENT_ID"], secret=emu_env["AZURE_SECRET"], tenant=emu_env["AZURE_TENANT"],
+                subscription_id=emu_env["AZURE_SUBSCRIPTION_ID"], cloud_environment=emu_env["AZURE_CLOUD_ENVIRONMENT"])
+    env = dict((k, v) for k, v in emu_env.items() if not k.startswith("AZURE_") and k != "ANSIBLE_AZURE_AUTH_SOURCE")
+    role_vars = dict(restore_drill_auth=auth, restore_drill_vault_name="rsv-prod", restore_drill_vault_resource_group="rg-vault",
+                     restore_drill_vms=[dict(name="vm-app-001", resource_group="rg-prod")],
+                     restore_drill_resource_group="rg-drill", restore_drill_virtual_network="vnet-drill",
+                     restore_drill_virtual_network_resource_group="rg-drill-net", restore_drill_subnet="default",
+                     restore_drill_staging_storage_account="strestorewe",
+                     restore_drill_staging_storage_account_resource_group="rg-restore", restore_drill_run_id="c1",
+                     restore_drill_report_dir=str(tmp_path / "reports"))
+    tasks = [{"name": "drill", "ansible.builtin.include_role": {"name": "azbackup.restore.restore_drill"},
+              "vars": role_vars}]
+    res = run_playbook(tasks, env, check=True, timeout=300)
+    assert res.rc == 0, res.output[-6000:]
+    assert "rg-prod/vm-app-001 -> rg-drill/vm-app-001-drill-c1: would be restored" in res.output
+    assert writes(fast) == []

@@ -285,6 +285,23 @@ def test_wait_with_fixed_interval(rsps, clock, capsys):
     assert out["_rc"] == 0 and clock.sleeps == [10, 10, 10]
 
 
+def test_a_slice_that_runs_out_returns_the_jobs_without_failing(rsps, clock, capsys):
+    Scripted(rsps, {"j1": ["InProgress"], "j2": ["InProgress", "Completed"]}, progress=45.0)
+    out = run(dict(BASE, job_ids=["j1", "j2"], wait_for="completed", wait_timeout=60, poll_interval=30,
+                   fail_on_timeout=False), capsys)
+    assert out["_rc"] == 0, out.get("msg")
+    assert out["timed_out"] is True and out["done"] is False
+    assert [j["status"] for j in out["jobs"]] == ["InProgress", "Completed"]
+    assert out["summary"]["running"] == 1 and out["summary"]["progress"] == [45.0]
+    assert sum(clock.sleeps) == 60
+
+
+def test_done_when_every_job_waited_for_ended(rsps, clock, capsys):
+    Scripted(rsps, {"j1": ["InProgress", "Completed"]})
+    out = run(dict(BASE, job_ids=["j1"], wait_for="completed", poll_interval=5, fail_on_timeout=False), capsys)
+    assert out["_rc"] == 0 and out["done"] is True and out["timed_out"] is False
+
+
 def test_wait_timeout_names_running_jobs(rsps, clock, capsys):
     scripted = Scripted(rsps, {"j1": ["InProgress"], "j2": ["InProgress", "Completed"]}, progress=45.0)
     out = run(dict(BASE, job_ids=["j1", "j2"], wait_for="completed", wait_timeout=100, poll_interval=30), capsys)
