@@ -219,8 +219,9 @@ class RestoredVm(object):
             self.marked.append(resource["id"])
 
     def _wait(self, vm_id, wait_for):
-        poll = _poller.poll_settings(self.params.get("wait_timeout"), self.params.get("poll_interval"))
-        timeout = poll.pop("timeout")
+        settings = _poller.poll_settings(self.params.get("wait_timeout"), self.params.get("poll_interval"))
+        timeout = settings["timeout"]
+        poll = dict((k, v) for k, v in settings.items() if k != "timeout")
         if self.params.get("poll_interval") is None:
             poll.update(interval=10, max_interval=MAX_BOOT_POLL)
         seen = {}
@@ -236,8 +237,8 @@ class RestoredVm(object):
             return vm
 
         # The VM was just read: the first poll waits an interval.
-        result = _poller.wait_until(fetch, lambda vm: _ready(vm, wait_for), timeout, sleep=_sleep, clock=_clock,
-                                    initial_delay=poll.get("interval"), **poll)
+        result = _poller.wait_until(fetch, lambda vm: _ready(vm, wait_for), timeout=timeout, sleep=_sleep,
+                                    clock=_clock, initial_delay=poll.get("interval"), **poll)
         if not result.done:
             want = "running" if wait_for == "running" else "running with a ready VM agent"
             raise OperationTimeoutError("VM %s was not %s after %ds: %s" % (

@@ -155,7 +155,7 @@ source_networks:
   description: The ids of the networks each source VM uses, by source VM (C(resource_group/name)).
   returned: always
   type: dict
-  sample: {"rg-prod/vm-app-001": ["/subscriptions/9a8b7c6d-0000-4000-8000-000000000003/resourceGroups/rg-prod/providers/Microsoft.Network/virtualNetworks/rg-prod-vnet"]}
+  sample: {"rg-prod/vm-app-001": ["/subscriptions/.../resourceGroups/rg-prod/providers/Microsoft.Network/virtualNetworks/rg-prod-vnet"]}
 """
 
 from ansible_collections.azbackup.restore.plugins.module_utils._drill import VMS_SPEC, Preflight, PreflightRefused

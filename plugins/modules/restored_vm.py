@@ -152,7 +152,7 @@ vm:
       description: The VM's resource id.
       type: str
       returned: always
-      sample: /subscriptions/9a8b7c6d-0000-4000-8000-000000000003/resourceGroups/rg-drill/providers/Microsoft.Compute/virtualMachines/vm-web-01-drill-202612060230
+      sample: /subscriptions/.../resourceGroups/rg-drill/providers/Microsoft.Compute/virtualMachines/vm-web-01-drill-202612060230
     name:
       description: The VM's name.
       type: str
@@ -213,13 +213,13 @@ vm:
       type: list
       returned: always
       elements: str
-      sample: [/subscriptions/9a8b7c6d-0000-4000-8000-000000000003/resourceGroups/rg-drill/providers/Microsoft.Network/networkInterfaces/vm-web-01-drill-202612060230-nic]
+      sample: [/subscriptions/.../resourceGroups/rg-drill/providers/Microsoft.Network/networkInterfaces/vm-web-01-drill-202612060230-nic]
     disks:
       description: The ids of the managed disks the VM names.
       type: list
       returned: always
       elements: str
-      sample: [/subscriptions/9a8b7c6d-0000-4000-8000-000000000003/resourceGroups/rg-drill/providers/Microsoft.Compute/disks/vm-web-01-osdisk-20261206-023500]
+      sample: [/subscriptions/.../resourceGroups/rg-drill/providers/Microsoft.Compute/disks/vm-web-01-osdisk-20261206-023500]
     tags:
       description: The VM's tags as read (before the tags this task added).
       type: dict
@@ -244,7 +244,7 @@ marked:
   returned: always
   type: list
   elements: str
-  sample: [/subscriptions/9a8b7c6d-0000-4000-8000-000000000003/resourceGroups/rg-drill/providers/Microsoft.Compute/virtualMachines/vm-web-01-drill-202612060230]
+  sample: [/subscriptions/.../resourceGroups/rg-drill/providers/Microsoft.Compute/virtualMachines/vm-web-01-drill-202612060230]
 removed:
   description:
     - The ids of the resources this task removed (in check mode, would remove), VMs first.
@@ -252,7 +252,7 @@ removed:
   returned: always
   type: list
   elements: str
-  sample: [/subscriptions/9a8b7c6d-0000-4000-8000-000000000003/resourceGroups/rg-drill/providers/Microsoft.Compute/virtualMachines/vm-web-01-drill-202612060230]
+  sample: [/subscriptions/.../resourceGroups/rg-drill/providers/Microsoft.Compute/virtualMachines/vm-web-01-drill-202612060230]
 duration:
   description: Seconds the task took.
   returned: success

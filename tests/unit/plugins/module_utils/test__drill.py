@@ -29,9 +29,9 @@ TARGET_ID = RGS + "/rg-drill/providers/Microsoft.Compute/virtualMachines/" + TAR
 def vnet(vnet_id=NET, peerings=(), gateway=False):
     subnets = [{"name": "default", "id": vnet_id + "/subnets/default", "properties": {}}]
     if gateway:
-        subnets.append({"name": "GatewaySubnet", "id": vnet_id + "/subnets/GatewaySubnet", "properties": {
-            "ipConfigurations": [{"id": RGS + "/rg-drill-net/providers/Microsoft.Network/virtualNetworkGateways/gw"
-                                        "/ipConfigurations/default"}]}})
+        gateway_ip = RGS + "/rg-drill-net/providers/Microsoft.Network/virtualNetworkGateways/gw/ipConfigurations/default"
+        subnets.append({"name": "GatewaySubnet", "id": vnet_id + "/subnets/GatewaySubnet",
+                        "properties": {"ipConfigurations": [{"id": gateway_ip}]}})
     return {"id": vnet_id, "name": vnet_id.rsplit("/", 1)[-1], "location": "westeurope", "properties": {
         "subnets": subnets,
         "virtualNetworkPeerings": [{"name": "p", "properties": {"remoteVirtualNetwork": {"id": r}}} for r in peerings]}}
