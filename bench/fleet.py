@@ -243,14 +243,17 @@ def table(runs, job_seconds):
     return "\n".join(out)
 
 
-def run(emu, vm_counts=QUICK["vms"], job_seconds=QUICK["job_seconds"]):
+LAYOUTS = ("loop", "localhost", "hosts")
+
+
+def run(emu, vm_counts=QUICK["vms"], job_seconds=QUICK["job_seconds"], layouts=LAYOUTS):
     runs, rows = [], []
     for count in vm_counts:
         names = fleet(count)
         floor = run_floor(emu, names, job_seconds)
         log("fleet %d VMs, floor: %s" % (count, dict((k, v) for k, v in floor.items() if k != "output_tail")))
         group = [floor]
-        for layout in ("loop", "localhost", "hosts"):
+        for layout in layouts:
             r = run_layout(emu, layout, names, job_seconds)
             log("fleet %d VMs, %s: %s" % (count, layout, dict((k, v) for k, v in r.items() if k != "output_tail")))
             group.append(r)
@@ -278,10 +281,13 @@ def main():
     p.add_argument("--job-seconds", type=int, default=None, help="RestoreDisks job length (default %d, --full %d)"
                    % (QUICK["job_seconds"], FULL["job_seconds"]))
     p.add_argument("--full", action="store_true", help="30 and 100 VMs, 60 s jobs")
+    p.add_argument("--layouts", nargs="+", choices=LAYOUTS, default=list(LAYOUTS),
+                   help="the layouts to run beside the floor (default: all)")
     a = p.parse_args()
     size = FULL if a.full else QUICK
     with EmulatorProcess() as emu:
-        out = run(emu, vm_counts=a.vms or size["vms"], job_seconds=a.job_seconds or size["job_seconds"])
+        out = run(emu, vm_counts=a.vms or size["vms"], job_seconds=a.job_seconds or size["job_seconds"],
+                  layouts=a.layouts)
     print(out["table"])
     for r in out["runs"]:
         if r.get("output_tail"):

@@ -32,7 +32,9 @@ from ansible_collections.azbackup.restore.plugins.module_utils._restore_checks i
 from ansible_collections.azbackup.restore.plugins.module_utils._time import format_time, parse_time
 from ansible_collections.azbackup.restore.plugins.module_utils._vault import read_vault
 
-DEFAULT_CONCURRENCY = 10
+# Each VM sends two writes (Azure's validation, the restore) and a few reads: 20 side by side stay well
+# inside ARM's per-subscription buckets (writes 200 + 10/s, reads 250 + 25/s), and a 429 pauses them all.
+DEFAULT_CONCURRENCY = 20
 MAX_CONCURRENCY = 50
 
 # The shared job list reaches this far before the first VM's recovery point, so that it also covers

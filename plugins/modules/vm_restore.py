@@ -97,8 +97,11 @@ options:
   concurrency:
     description:
       - With O(vms), how many VMs are restored at the same time (1 to 50).
+      - Each VM sends two writes (Azure's validation and the restore) and a few reads; 20 side by side stay well
+        inside ARM's per-subscription request budgets, and a throttled request (HTTP 429) pauses them all for the
+        time Azure asks.
     type: int
-    default: 10
+    default: 20
     version_added: 0.2.0
   fail_on_vm_failure:
     description:
@@ -341,7 +344,7 @@ EXAMPLES = r"""
       - name: vm-db-01
         resource_group: rg-db
         recovery_point_id: "26083826328862"
-    concurrency: 10
+    concurrency: 20
     restore_type: restore_disks
     staging_storage_account: strestorewe
     staging_storage_account_resource_group: rg-restore

@@ -164,6 +164,25 @@ def test_watch_jobs_lists_once_per_round_and_reads_each_job_once():
     assert reader.lists[1] == dict(operation="Restore", start=parse_time("2026-11-04T10:00:00Z"))
 
 
+def test_jobs_that_end_together_are_read_side_by_side():
+    import threading
+
+    ids = ["j%d" % i for i in range(12)]
+    reader = FakeReader(dict((k, ["Completed"]) for k in ids))
+    together = threading.Barrier(j.READ_CONCURRENCY, timeout=5)
+    plain_get = reader.get
+
+    def get(job_id):
+        together.wait()  # breaks (BrokenBarrierError) unless READ_CONCURRENCY reads are in flight at once
+        return plain_get(job_id)
+
+    reader.get = get
+    reader.list = lambda **filters: []  # the list shows none of them: each is read
+    jobs = dict((k, None) for k in ids[:j.READ_CONCURRENCY])
+    assert j.watch_round(reader, jobs, list(jobs), NOW) == []
+    assert sorted(reader.reads) == sorted(jobs) and all(v["status"] == "Completed" for v in jobs.values())
+
+
 def test_watch_jobs_earliest_start_and_missing_jobs():
     reader = FakeReader({"a": ["InProgress", "InProgress", "Completed"], "b": ["InProgress", "Completed"],
                          "old": ["InProgress", "InProgress", "Completed"]},

@@ -384,6 +384,27 @@ def test_operation_urls_fan_out(rsps, clock, capsys):
     assert sum(clock.sleeps) == 10
 
 
+def test_operation_urls_are_followed_side_by_side_and_keep_their_order(rsps, clock, capsys):
+    import threading
+
+    from ansible_collections.azbackup.restore.plugins.module_utils._jobs import READ_CONCURRENCY
+
+    together = threading.Barrier(READ_CONCURRENCY, timeout=5)
+
+    def answer(request):
+        together.wait()  # breaks unless READ_CONCURRENCY operations are followed at once
+        number = request.url.split("?")[0].rsplit("-", 1)[1]
+        return 200, {}, json.dumps({"status": "Succeeded", "properties": {"jobId": "j%s" % number}})
+
+    urls = [ARM + ITEM + "/operationsStatus/op-%d" % i for i in range(READ_CONCURRENCY)]
+    for url in urls:
+        rsps.add_callback(responses.GET, url, callback=answer)
+    Scripted(rsps, dict(("j%d" % i, ["Completed"]) for i in range(READ_CONCURRENCY)))
+    out = run(dict(BASE, operation_urls=urls), capsys)
+    assert out["_rc"] == 0, out.get("msg")
+    assert [j["job_id"] for j in out["jobs"]] == ["j%d" % i for i in range(READ_CONCURRENCY)]
+
+
 def test_failed_operation(rsps, clock, capsys):
     rsps.add(responses.GET, OP, json={"status": "Failed", "error": {"code": "UserErrorX", "message": "bad request"}})
     out = run(dict(BASE, operation_url=OP + SIGNED), capsys)
