@@ -17,7 +17,9 @@ from collections.abc import Mapping
 
 from ansible.errors import AnsibleFilterError
 
+from ansible_collections.azbackup.restore.plugins.module_utils._errors import ValidationError
 from ansible_collections.azbackup.restore.plugins.module_utils._jobs import JOB_RUNNING, JOB_SUCCEEDED
+from ansible_collections.azbackup.restore.plugins.module_utils._time import parse_time
 
 FORMAT_VERSION = 1
 STEPS = ("restore", "job", "provisioning", "power_state", "vm_agent", "check_script")
@@ -28,7 +30,6 @@ REASON_LIMIT = 300
 UTC = datetime.timezone.utc
 ONE_SECOND = datetime.timedelta(seconds=1)
 
-_TIME_RE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?\s*(Z|z|[+-]\d{2}:?\d{2})?$")
 # What XML 1.0 does not allow (most C0 controls, lone surrogates, U+FFFE/U+FFFF).
 _XML_INVALID = re.compile(u"[^\u0009\u000a\u000d\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|])")
@@ -54,29 +55,14 @@ def _joined(what, detail):
 
 
 def _time(value, what):
-    """An aware UTC datetime; ``None`` for nothing or Azure's 0001-01-01 'not yet'."""
-    if value is None or value == "":
+    """An aware UTC datetime (the collection's one ISO 8601 parser); ``None`` for nothing or Azure's
+    0001-01-01 'not yet'."""
+    if value is None or value == "" or _text(value).strip().startswith("0001-01-01"):
         return None
-    if isinstance(value, datetime.datetime):
-        return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC)
-    text = _text(value).strip()
-    if text.startswith("0001-01-01"):
-        return None
-    match = _TIME_RE.match(text)
-    if not match:
-        raise AnsibleFilterError("restore_drill_report: %s must be an ISO 8601 UTC time such as 2026-12-06T02:30:00Z, "
-                                 "not %r" % (what, value))
-    year, month, day, hour, minute, second, fraction, zone = match.groups()
     try:
-        parsed = datetime.datetime(int(year), int(month), int(day), int(hour), int(minute), int(second or 0),
-                                   int((fraction or "0")[:6].ljust(6, "0")), tzinfo=UTC)
-    except ValueError as e:
-        raise AnsibleFilterError("restore_drill_report: %s is not a valid time (%s): %r" % (what, e, value))
-    if zone and zone.upper() != "Z":
-        digits = zone[1:].replace(":", "")
-        offset = datetime.timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
-        parsed = parsed - offset if zone[0] == "+" else parsed + offset
-    return parsed
+        return parse_time(value, what)
+    except ValidationError as e:
+        raise AnsibleFilterError("restore_drill_report: %s" % e.msg)
 
 
 def _iso(moment):

@@ -277,7 +277,7 @@ def check_outcome(result, vm_id, name, timeout, message=None):
 
 
 class RunCommands(object):
-    """The run commands of one VM: read, create or update, delete."""
+    """The run commands of one VM: read, create or update (deleted with ``_compute.Deletion``)."""
 
     def __init__(self, client, vm_id):
         self.client = client
@@ -288,15 +288,11 @@ class RunCommands(object):
 
     def read(self, name):
         """The run command with its instance view, or None when there is none of that name."""
-        resp = self.client.get(self.path(name), api_version=versions.COMPUTE, params={"$expand": "instanceView"},
-                               ok=(200, 404))
-        return resp.body if resp.status_code == 200 else None
+        return _compute.read(self.client, self.path(name), params={"$expand": "instanceView"})
 
     def put(self, name, body):
         return self.client.request("PUT", self.path(name), api_version=versions.COMPUTE, json=body, ok=(200, 201))
 
-    def delete(self, name):
-        return self.client.request("DELETE", self.path(name), api_version=versions.COMPUTE, ok=(200, 202, 204))
 
 
 def _running(body):
@@ -363,6 +359,10 @@ class RunCommandRunner(object):
             self.warn("Run command %s of %s was still running (left by an earlier task?): the task waits for it "
                       "instead of starting the script again" % (spec.name, self.what))
         else:
+            if existing:
+                # An ended run of that name (kept, or whose deletion failed): removed first, so that the PUT
+                # creates a new run rather than updating one Azure may not run again.
+                self._cleanup(spec.name)
             resp = self._put(spec, location)
             self.changed = True
             self._follow(spec.name, resp, agent)
@@ -431,11 +431,8 @@ class RunCommandRunner(object):
     def _cleanup(self, name):
         """DELETE the run command and follow the delete; a failure is a warning (the script has run)."""
         try:
-            resp = self.commands.delete(name)
-            urls = _poller.operation_urls(resp)
-            if resp.status_code == 202 and (urls["async_url"] or urls["location_url"]):
-                _poller.poll_operation(self.commands.client, timeout=self.remaining(), sleep=self.sleep,
-                                       clock=self.clock, **dict(urls, **self.poll))
+            _compute.Deletion(self.commands.client, self.remaining(), poll=self.poll, sleep=self.sleep,
+                              clock=self.clock).delete([self.commands.path(name)])
         except OperationTimeoutError:
             self.warn("Azure accepted the deletion of run command %s of %s but had not finished it when wait_timeout "
                       "ran out; it goes on in Azure" % (name, self.what))

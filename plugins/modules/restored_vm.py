@@ -221,7 +221,7 @@ vm:
       elements: str
       sample: [/subscriptions/.../resourceGroups/rg-drill/providers/Microsoft.Compute/disks/vm-web-01-osdisk-20261206-023500]
     tags:
-      description: The VM's tags as read (before the tags this task added).
+      description: The VM's tags as last read (before the tags this task added, unless O(wait_for) read the VM again after them).
       type: dict
       returned: always
       sample: {"RSVaultBackup": "5bd7a1c8-3e4f-4a6b-9c2d-0e1f2a3b4c5d"}

@@ -30,7 +30,8 @@ description:
     is refused before anything is sent.
   - A run command of the same name still running in the VM (left by a task that was interrupted) is waited for,
     not started a second time; the default O(run_command_name) is the same for the same script and parameters,
-    so running the interrupted task again finds it.
+    so running the interrupted task again finds it. One that has ended (kept with O(keep=true), or whose deletion
+    failed) is deleted first, and the script runs anew.
 author:
   - azbackup.restore contributors (@azbackup)
 options:

@@ -60,7 +60,8 @@ def test_the_wait_runs_out_without_failing_and_says_so(emu, emu_env):
     res = run_playbook(tasks, emu_env, timeout=300)
     assert res.rc == 0, res.output[-6000:]
     assert res.task("outcome")["msg"] == "True False"
-    assert all(int(running) == 4 for dummy, dummy2, dummy3, dummy4, running in progress_lines(res.output))
+    lines = progress_lines(res.output)
+    assert lines and all(int(running) == 4 for dummy, dummy2, dummy3, dummy4, running in lines)
     # No read per job per round: the rounds list the jobs (and read each job once, to resolve its operation).
     lists = [e for e in emu.control.requests() if e["method"] == "GET" and e["path"].split("?")[0].endswith("/backupJobs")]
     reads = [e for e in emu.control.requests() if e["method"] == "GET" and "/backupJobs/" in e["path"]

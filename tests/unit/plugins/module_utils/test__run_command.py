@@ -405,13 +405,13 @@ def test_a_running_run_command_is_attached_to_not_started_again():
     assert "was still running" in warnings[0]
 
 
-def test_a_finished_run_command_of_that_name_is_run_again_and_a_stale_result_is_warned():
+def test_a_finished_run_command_of_that_name_is_removed_and_run_anew_and_a_stale_result_is_warned():
     azure = FakeAzure()
     azure.put_done("rc1", start="2026-11-21T09:12:03Z")  # the start time the fake reports for the new run too
     warnings = []
     run, dummy = runner(azure, warnings=warnings)
     run.run(rc.check_options(params(run_command_name="rc1")), "westeurope")
-    assert [m[0] for m in azure.writes()] == ["PUT", "DELETE"]
+    assert [m[0] for m in azure.writes()] == ["DELETE", "PUT", "DELETE"]
     assert len(warnings) == 1 and "may not have run the script again" in warnings[0]
 
 
