@@ -294,7 +294,6 @@ class RunCommands(object):
         return self.client.request("PUT", self.path(name), api_version=versions.COMPUTE, json=body, ok=(200, 201))
 
 
-
 def _running(body):
     view = normalize_view(body)
     return (view["execution_state"] or "").lower() in RUNNING_STATES or \
