@@ -14,11 +14,17 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import time
+from collections import namedtuple
 
 from ansible_collections.azbackup.restore.plugins.module_utils import _api_versions as versions
 from ansible_collections.azbackup.restore.plugins.module_utils import _poller
 from ansible_collections.azbackup.restore.plugins.module_utils import _resource_id as rid
 from ansible_collections.azbackup.restore.plugins.module_utils._errors import AzBackupError, AzureApiError
+from ansible_collections.azbackup.restore.plugins.module_utils._protected_items import (
+    RESOURCE_GROUP_NOT_FOUND_CODES,
+    SUBSCRIPTION_NOT_FOUND_CODES,
+    not_found_refusal,
+)
 
 VM_TYPE = "microsoft.compute/virtualmachines"
 DISK_TYPE = "microsoft.compute/disks"
@@ -56,16 +62,49 @@ def api_version_of(resource_id):
     return version
 
 
-def read(client, resource_id, params=None, api_version=None):
-    """The resource's body, or ``None`` when Azure does not know it (404)."""
+# What not_found_refusal names a missing subscription by.
+_Subscription = namedtuple("_Subscription", "subscription_id")
+
+
+def missing_container(err, subscription_id, resource_group, option=None, of_group=False):
+    """The ``ValidationError`` for Azure's 404 ``err`` when it says that the resource group
+    (``ResourceGroupNotFound``) or the subscription holding the resource is missing: an option is wrong,
+    the resource is not merely absent. It names ``option`` (the option that holds the resource group;
+    ``subscription_id`` for a missing subscription) and carries Azure's code, message and correlation id.
+    ``None`` for any other answer. ``of_group``: the resource is the resource group itself."""
+    code = (err.error_code or "") if err.status_code == 404 else ""
+    if code in SUBSCRIPTION_NOT_FOUND_CODES:
+        return not_found_refusal(err, None, option, _Subscription(subscription_id))
+    if code in RESOURCE_GROUP_NOT_FOUND_CODES and not of_group:
+        return not_found_refusal(err, "resource group %s does not exist (%s)" % (
+            resource_group, "check %s" % option if option else "in subscription %s" % subscription_id), option)
+    return None
+
+
+def read(client, resource_id, params=None, api_version=None, resource_group_option=None):
+    """The resource's body, or ``None`` when Azure does not know it (a 404 ``ResourceNotFound``, or one
+    without a code). A 404 saying that its resource group or subscription is missing raises
+    ``missing_container``'s ``ValidationError``, naming ``resource_group_option``."""
     resp = client.get(resource_id, api_version=api_version or api_version_of(resource_id), params=params,
                       ok=(200, 404))
-    return resp.body if resp.status_code == 200 else None
+    if resp.status_code == 200:
+        return resp.body
+    err = AzureApiError.from_response(resp.status_code, resp.headers, resp.body, "GET", resp.url)
+    try:
+        parts = rid.parse_resource_id(resource_id)
+    except ValueError:
+        return None
+    refusal = missing_container(err, parts["subscription"], parts["resource_group"], resource_group_option,
+                                of_group=parts["namespace"] is None)
+    if refusal is not None:
+        raise refusal
+    return None
 
 
-def read_vm(client, vm_id, instance_view=False):
-    """The VM (with its instance view when asked), or ``None`` when it does not exist."""
-    return read(client, vm_id, params={"$expand": "instanceView"} if instance_view else None)
+def read_vm(client, vm_id, instance_view=False, resource_group_option=None):
+    """The VM (with its instance view when asked), or ``None`` when it does not exist (see ``read``)."""
+    return read(client, vm_id, params={"$expand": "instanceView"} if instance_view else None,
+                resource_group_option=resource_group_option)
 
 
 def _status_codes(statuses, prefix):
@@ -139,16 +178,27 @@ def merge_tags(client, resource_id, tags):
     return ((resp.body or {}).get("properties") or {}).get("tags") or {}
 
 
-def list_resources(client, subscription_id, resource_group):
-    """Every resource of a resource group (id, name, type, location, tags, managedBy)."""
+def _listed(client, url, api_version, subscription_id, resource_group, resource_group_option):
+    try:
+        return list(client.list(url, api_version=api_version))
+    except AzureApiError as e:
+        refusal = missing_container(e, subscription_id, resource_group, resource_group_option)
+        if refusal is None:
+            raise
+        raise refusal
+
+
+def list_resources(client, subscription_id, resource_group, resource_group_option=None):
+    """Every resource of a resource group (id, name, type, location, tags, managedBy); a missing resource
+    group raises ``missing_container``'s ``ValidationError``, naming ``resource_group_option``."""
     url = "%s/resources" % rid.resource_group_id(subscription_id, resource_group)
-    return list(client.list(url, api_version=versions.RESOURCE_GROUP))
+    return _listed(client, url, versions.RESOURCE_GROUP, subscription_id, resource_group, resource_group_option)
 
 
-def list_vms(client, subscription_id, resource_group):
-    """The VMs of a resource group."""
+def list_vms(client, subscription_id, resource_group, resource_group_option=None):
+    """The VMs of a resource group (a missing resource group: as ``list_resources``)."""
     url = "%s/providers/Microsoft.Compute/virtualMachines" % rid.resource_group_id(subscription_id, resource_group)
-    return list(client.list(url, api_version=versions.COMPUTE))
+    return _listed(client, url, versions.COMPUTE, subscription_id, resource_group, resource_group_option)
 
 
 class Deletion(object):

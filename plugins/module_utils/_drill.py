@@ -136,7 +136,8 @@ class Preflight(object):
             seen[_low(s.target)] = s.label
 
     def _check_resource_group(self):
-        body = compute.read(self.client, self.rg_id, api_version=versions.RESOURCE_GROUP)
+        body = compute.read(self.client, self.rg_id, api_version=versions.RESOURCE_GROUP,
+                            resource_group_option="resource_group")
         if body is None:
             self.refuse("resource_group", "resource group %s does not exist: create a resource group dedicated to "
                                           "restore drills" % self.params["resource_group"])
@@ -150,7 +151,11 @@ class Preflight(object):
 
     def _read_source_networks(self):
         for s in self.sources:
-            vm = compute.read_vm(self.client, s.id)
+            try:
+                vm = compute.read_vm(self.client, s.id, resource_group_option="vms")
+            except ValidationError as e:  # its resource group (or subscription) does not exist (any more)
+                self.notes.append("source VM %s cannot be read, %s: its network was not compared" % (s.label, e.msg))
+                continue
             if vm is None:
                 self.notes.append("source VM %s does not exist any more: its network was not compared" % s.label)
                 continue
@@ -163,8 +168,19 @@ class Preflight(object):
                         vnets.add(vnet)
             self.source_networks[s.label] = sorted(vnets)
 
+    def _vnet_group_option(self):
+        """The option that names the resource group of the network."""
+        if self.params["virtual_network"].startswith("/"):
+            return "virtual_network"
+        return "virtual_network_resource_group" if self.params.get("virtual_network_resource_group") else "resource_group"
+
     def _check_network(self):
-        vnet = compute.read(self.client, self.vnet_id)
+        try:
+            vnet = compute.read(self.client, self.vnet_id, resource_group_option=self._vnet_group_option())
+        except ValidationError as e:  # the network's resource group does not exist
+            if not (e.option == "resource_group" and self.resource_group is None):  # else refused already
+                self.refuse(e.option, e.msg)
+            return
         if vnet is None:
             where = "" if self.params["virtual_network"].startswith("/") else " (virtual_network %s in " \
                 "virtual_network_resource_group %s)" % (self.params["virtual_network"], self.vnet_id.split("/")[4])

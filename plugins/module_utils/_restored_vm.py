@@ -191,7 +191,7 @@ class RestoredVm(object):
         params = self.params
         tags = check_tags(params.get("tags"))
         vm_id = self._vm_id(params["name"])
-        vm = compute.read_vm(self.client, vm_id, instance_view=True)
+        vm = compute.read_vm(self.client, vm_id, instance_view=True, resource_group_option="resource_group")
         if vm is None:
             raise ValidationError("VM %s not found in resource group %s: this module marks and checks a VM that a "
                                   "restore created (azbackup.restore.vm_restore with restore_type=new_vm creates it)"
@@ -227,7 +227,7 @@ class RestoredVm(object):
         seen = {}
 
         def fetch():
-            vm = compute.read_vm(self.client, vm_id, instance_view=True)
+            vm = compute.read_vm(self.client, vm_id, instance_view=True, resource_group_option="resource_group")
             if vm is None:
                 raise AzBackupError("VM %s disappeared while waiting for it" % vm_id)
             self.vm = compute.vm_state(vm)
@@ -280,7 +280,7 @@ class RestoredVm(object):
     def _marked_vms(self, mark):
         params = self.params
         if params.get("name"):
-            vm = compute.read_vm(self.client, self._vm_id(params["name"]))
+            vm = compute.read_vm(self.client, self._vm_id(params["name"]), resource_group_option="resource_group")
             if vm is None:
                 return []
             if not mark.on(vm):
@@ -288,8 +288,8 @@ class RestoredVm(object):
                                       % (params["name"], params["resource_group"], mark.describe()),
                                       option="tags" if mark.tags else "name_pattern")
             return [vm]
-        return [vm for vm in compute.list_vms(self.client, self.subscription_id, params["resource_group"])
-                if mark.on(vm)]
+        return [vm for vm in compute.list_vms(self.client, self.subscription_id, params["resource_group"],
+                                              resource_group_option="resource_group") if mark.on(vm)]
 
     def _delete(self, ids):
         if not ids:

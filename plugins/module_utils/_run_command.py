@@ -197,12 +197,15 @@ def describe_vm(vm_id):
 
 def read_running_vm(client, vm_id):
     """``_compute.vm_state`` of the VM (read with its instance view); a refusal naming ``vm_name`` when
-    it does not exist, is being deleted or is not running."""
+    it does not exist, is being deleted or is not running, naming ``resource_group`` when its resource
+    group does not exist."""
     what = describe_vm(vm_id)
     try:
-        vm = _compute.read_vm(client, vm_id, instance_view=True)
+        vm = _compute.read_vm(client, vm_id, instance_view=True, resource_group_option="resource_group")
     except AzureApiError as e:
         raise e.with_context("Failed to read %s" % what, show_correlation_id=True)
+    except ValidationError as e:  # its resource group (or subscription) does not exist
+        raise e.prefixed("%s cannot be read, nothing was sent" % what)
     if vm is None:
         raise ValidationError("%s does not exist (or its resource group does not): check vm_name and "
                               "resource_group; nothing was sent" % what, option="vm_name")

@@ -24,7 +24,8 @@ description:
   - a restored VM would have its source's name, or two restored VMs the same name.
   - the network O(virtual_network) does not exist, is the network of a source VM (read from the source VM's
     network interfaces, when the source VM still exists), is peered with another network, or has a gateway (a
-    C(GatewaySubnet) in use).
+    C(GatewaySubnet) in use). When the network's resource group does not exist, the refusal names the option that
+    named that group (O(virtual_network_resource_group), O(virtual_network) for an id, else O(resource_group)).
 author:
   - azbackup.restore contributors (@azbackup)
 options:
@@ -135,7 +136,8 @@ leftovers:
   elements: str
   sample: [/subscriptions/9a8b7c6d-0000-4000-8000-000000000003/resourceGroups/rg-drill/providers/Microsoft.Compute/disks/vm-app-001-osdisk-20261206-023500]
 notes:
-  description: What could not be checked, for example a source VM that no longer exists.
+  description: What could not be checked, for example a source VM that no longer exists (or whose resource group
+    no longer exists).
   returned: always
   type: list
   elements: str

@@ -31,6 +31,8 @@ options:
   resource_group:
     description:
       - The resource group of the VM (with O(state=absent) and no O(name), the resource group searched).
+      - A resource group that does not exist (Azure's C(ResourceGroupNotFound)) fails the task naming this option,
+        before anything is marked or deleted; with O(state=absent) it is not taken for a VM already removed.
     type: str
     required: true
   name:

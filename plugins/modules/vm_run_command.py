@@ -27,7 +27,8 @@ description:
     end C(Succeeded) (for example C(TimedOut) after O(timeout)); the failed result still holds RV(rc),
     RV(stdout), RV(stderr) and the other return values. Use C(failed_when) to decide otherwise.
   - A VM that does not exist, is being deleted or is not running (its power state, read from its instance view)
-    is refused before anything is sent.
+    is refused before anything is sent, and so is a O(resource_group) that does not exist (the refusal names
+    O(resource_group) and carries Azure's C(ResourceGroupNotFound)).
   - A run command of the same name still running in the VM (left by a task that was interrupted) is waited for,
     not started a second time; the default O(run_command_name) is the same for the same script and parameters,
     so running the interrupted task again finds it. One that has ended (kept with O(keep=true), or whose deletion

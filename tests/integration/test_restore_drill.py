@@ -179,6 +179,19 @@ def test_every_safety_refusal_creates_and_deletes_nothing(fast, emu_env, tmp_pat
     assert not (tmp_path / "reports").exists()
 
 
+def test_restored_vm_in_a_resource_group_that_does_not_exist_fails_naming_it(emu, emu_env):
+    args = dict(resource_group="rg-typo", name="vm-app-001", tags={TAG: "r1"})
+    res = run_playbook([
+        {"name": "absent", "azbackup.restore.restored_vm": dict(args, state="absent"), "ignore_errors": True},
+        {"name": "present", "azbackup.restore.restored_vm": args, "ignore_errors": True},
+    ], emu_env)
+    for name in ("absent", "present"):
+        out = res.task(name)
+        assert out.get("_state") == "failed" and out["option"] == "resource_group", out
+        assert out["error_code"] == "ResourceGroupNotFound" and "resource group rg-typo does not exist" in out["msg"]
+    assert writes(emu) == []
+
+
 def test_check_mode_restores_nothing(fast, emu_env, tmp_path):
     res = run_playbook(PLAYBOOK, emu_env, extra_vars=params(tmp_path), check=True, timeout=300)
     assert res.rc == 0, res

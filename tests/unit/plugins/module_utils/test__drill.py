@@ -104,6 +104,35 @@ def test_missing_resource_group_and_network_are_refused_together():
     assert result["resource_group"] is None and result["virtual_network"] is None
 
 
+@pytest.mark.parametrize("params,option", [
+    (dict(), "virtual_network_resource_group"),
+    (dict(virtual_network=NET), "virtual_network"),
+])
+def test_a_network_in_a_missing_resource_group_is_refused_naming_the_option(params, option):
+    arm = world()
+    arm.missing_groups.add("rg-drill-net")
+    result = preflight(arm, **params)
+    assert options(result) == [option] and result["virtual_network"] is None
+    assert "resource group rg-drill-net does not exist (check %s): (ResourceGroupNotFound)" % option \
+        in result["refusals"][0]["reason"]
+
+
+def test_a_missing_resource_group_is_refused_once_when_it_also_holds_the_network():
+    arm = world()
+    del arm.res[RGS.lower() + "/rg-drill"]
+    arm.missing_groups.add("rg-drill")
+    result = preflight(arm, virtual_network_resource_group=None)
+    assert options(result) == ["resource_group"] and "does not exist" in result["refusals"][0]["reason"]
+
+
+def test_a_source_in_a_missing_resource_group_is_a_note():
+    arm = world()
+    arm.missing_groups.add("rg-gone")
+    result = preflight(arm, vms=[dict(name="vm-app-001", resource_group="rg-gone", target_vm_name=TARGET)])
+    assert result["refusals"] == []
+    assert "resource group rg-gone does not exist (check vms): (ResourceGroupNotFound)" in result["notes"][0]
+
+
 def test_the_sources_resource_group_and_names_are_refused():
     arm = world()
     arm.res[RGS.lower() + "/rg-prod"] = dict(DRILL_RG, id=RGS + "/rg-prod", name="rg-prod")

@@ -9,6 +9,7 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import copy
+import re
 
 import pytest
 
@@ -39,17 +40,27 @@ def vm_body(vm_id=VM_ID, tags=None, power="running", agent="Ready", provisioning
         }}
 
 
+def group_not_found(group):
+    return 404, {"x-ms-correlation-request-id": "corr-rg"}, {"error": {
+        "code": "ResourceGroupNotFound", "message": "Resource group '%s' could not be found." % group}}
+
+
 class Arm(object):
-    """Resources by id; DELETE answers 202 and the resource goes at the first poll of its operation."""
+    """Resources by id; DELETE answers 202 and the resource goes at the first poll of its operation.
+    Anything in a resource group of ``missing_groups`` (lower case) is answered ``ResourceGroupNotFound``."""
 
     def __init__(self, *bodies):
         self.res = dict((b["id"].lower(), copy.deepcopy(b)) for b in bodies)
         self.ops = {}
         self.refuse = {}
+        self.missing_groups = set()
         self.client = FakeClient(self.handle)
 
     def handle(self, method, url, params, body):
         path = url.replace("https://management.azure.com", "").lower()
+        group = re.match(r"/subscriptions/[^/]+/resourcegroups/([^/]+)", path)
+        if group and group.group(1) in self.missing_groups:
+            return group_not_found(group.group(1))
         if path.startswith("/subscriptions/%s/providers/microsoft.compute/locations/" % SUB):
             gone = self.ops.pop(path.rsplit("/", 1)[-1])
             self.res.pop(gone, None)
@@ -128,6 +139,47 @@ def test_api_version_follows_the_namespace_and_refuses_others():
         _compute.api_version_of(RGS + "/rg/providers/Microsoft.Storage/storageAccounts/sa")
 
 
+def test_read_tells_a_missing_resource_from_a_missing_resource_group():
+    from ansible_collections.azbackup.restore.plugins.module_utils import _api_versions, _compute
+    from ansible_collections.azbackup.restore.plugins.module_utils._errors import ValidationError
+
+    arm = Arm()
+    arm.missing_groups.add("rg-typo")
+    assert _compute.read(arm.client, VM_ID, resource_group_option="resource_group") is None  # ResourceNotFound
+    with pytest.raises(ValidationError) as e:
+        _compute.read_vm(arm.client, VM_ID.replace("rg-drill", "rg-typo"), resource_group_option="resource_group")
+    assert e.value.option == "resource_group"
+    assert e.value.msg == ("resource group rg-typo does not exist (check resource_group): (ResourceGroupNotFound) "
+                           "Resource group 'rg-typo' could not be found. (correlation id corr-rg)")
+    fail = e.value.to_fail_kwargs()
+    assert (fail["option"], fail["status_code"], fail["error_code"]) == ("resource_group", 404, "ResourceGroupNotFound")
+    # the resource group itself: absent
+    assert _compute.read(arm.client, RGS + "/rg-typo", api_version=_api_versions.RESOURCE_GROUP) is None
+    with pytest.raises(ValidationError) as e:
+        _compute.list_resources(arm.client, SUB, "rg-typo", resource_group_option="resource_group")
+    assert e.value.option == "resource_group" and "(ResourceGroupNotFound)" in e.value.msg
+
+
+@pytest.mark.parametrize("answer,option", [
+    ((404, {}, {"error": {"code": "ResourceNotFound", "message": "gone"}}), None),
+    ((404, {}, None), None),
+    ((404, {}, {"error": {"code": "SubscriptionNotFound", "message": "no such subscription"}}), "subscription_id"),
+    ((404, {}, {"error": {"code": "ResourceGroupNotFound", "message": "no such group"}}), "resource_group"),
+])
+def test_read_refuses_only_a_missing_container(answer, option):
+    from ansible_collections.azbackup.restore.plugins.module_utils import _compute
+    from ansible_collections.azbackup.restore.plugins.module_utils._errors import ValidationError
+
+    client = FakeClient(lambda method, url, params, body: answer)
+    if option is None:
+        assert _compute.read(client, NIC, resource_group_option="resource_group") is None
+        return
+    with pytest.raises(ValidationError) as e:
+        _compute.read(client, NIC, resource_group_option="resource_group")
+    assert e.value.option == option and e.value.azure_error.error_code == answer[2]["error"]["code"]
+    assert (SUB if option == "subscription_id" else "rg-drill") in e.value.msg
+
+
 def test_carries_compares_tag_names_without_case_and_values_exactly():
     from ansible_collections.azbackup.restore.plugins.module_utils._compute import carries, missing_tags
 
@@ -196,6 +248,17 @@ def test_present_refuses_a_missing_vm_naming_the_option(clock):
     assert e.value.option == "name" and "vm_restore" in e.value.msg
 
 
+def test_present_in_a_missing_resource_group_names_resource_group(clock):
+    from ansible_collections.azbackup.restore.plugins.module_utils._errors import ValidationError
+
+    arm = Arm(vm_body(), *owned())
+    arm.missing_groups.add("rg-typo")
+    with pytest.raises(ValidationError) as e:
+        run(arm, resource_group="rg-typo", tags=MARK)
+    assert e.value.option == "resource_group" and "(ResourceGroupNotFound)" in e.value.msg
+    assert arm.client.count("PATCH", ".") == 0
+
+
 # -- state=absent
 
 
@@ -208,6 +271,26 @@ def test_absent_removes_the_marked_vm_then_what_it_owned(clock):
     assert deletes[0].endswith("vm-a-drill-1")
     dummy, again = run(arm, state="absent", tags=MARK)
     assert not again["changed"] and again["removed"] == []
+
+
+@pytest.mark.parametrize("name", ["vm-a-drill-1", None])
+def test_absent_in_a_missing_resource_group_fails_naming_it_and_deletes_nothing(clock, name):
+    from ansible_collections.azbackup.restore.plugins.module_utils._errors import ValidationError
+
+    arm = Arm(vm_body(tags=MARK), *owned())
+    arm.missing_groups.add("rg-typo")
+    with pytest.raises(ValidationError) as e:
+        run(arm, state="absent", resource_group="rg-typo", name=name, tags=MARK)
+    assert e.value.option == "resource_group"
+    assert "resource group rg-typo does not exist" in e.value.msg and "could not be found" in e.value.msg
+    assert arm.client.count("DELETE", ".") + arm.client.count("PATCH", ".") == 0 and len(arm.res) == 4
+
+
+def test_absent_of_a_vm_that_does_not_exist_removes_nothing(clock):
+    arm = Arm(*owned())
+    dummy, result = run(arm, state="absent", name="vm-a-drill-1", tags=MARK)
+    assert not result["changed"] and result["removed"] == []
+    assert arm.client.count("DELETE", ".") == 0
 
 
 def test_absent_never_touches_an_unmarked_vm_or_attached_leftovers(clock):

@@ -32,8 +32,9 @@ class FakeAzure(object):
     ends Failed with this ``{code, message}``."""
 
     def __init__(self, vm=True, power="running", provisioning="Succeeded", agent="Ready", op_polls=2,
-                 op_error=None, delete_answer=None, **outcome):
+                 op_error=None, delete_answer=None, group=True, **outcome):
         self.vm = vm
+        self.group = group  # False: the VM's resource group does not exist
         self.power = power
         self.provisioning = provisioning
         self.agent = agent
@@ -84,6 +85,9 @@ class FakeAzure(object):
         return 400, {}, {"error": {"code": "Unexpected", "message": "%s %s" % (method, url)}}
 
     def _vm(self):
+        if not self.group:
+            return 404, {"x-ms-correlation-request-id": "corr-rg"}, {"error": {
+                "code": "ResourceGroupNotFound", "message": "Resource group 'rg-prod' could not be found."}}
         if not self.vm:
             return 404, {"x-ms-correlation-request-id": "corr-vm"}, {"error": {
                 "code": "ResourceNotFound", "message": "The Resource 'Microsoft.Compute/virtualMachines/vm-web-01' "
@@ -313,6 +317,18 @@ def test_vm_missing_or_not_running_is_refused(kw, text):
     with pytest.raises(ValidationError) as e:
         rc.read_running_vm(azure.client, VM)
     assert e.value.option == "vm_name" and text in e.value.msg and "nothing was sent" in e.value.msg
+    assert azure.writes() == []
+
+
+def test_vm_in_a_missing_resource_group_is_refused_naming_resource_group():
+    azure = FakeAzure(group=False)
+    with pytest.raises(ValidationError) as e:
+        rc.read_running_vm(azure.client, VM)
+    assert e.value.option == "resource_group"
+    assert e.value.msg.startswith("VM vm-web-01 (resource group rg-prod) cannot be read, nothing was sent: resource "
+                                  "group rg-prod does not exist (check resource_group): (ResourceGroupNotFound) "
+                                  "Resource group 'rg-prod' could not be found. (correlation id corr-rg)")
+    assert e.value.to_fail_kwargs()["error_code"] == "ResourceGroupNotFound"
     assert azure.writes() == []
 
 
