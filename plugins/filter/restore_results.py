@@ -21,7 +21,8 @@ description:
   - A restore that started or attached to a job is matched to its job by job id; one that only
     returned an operation URL is matched by position, as M(azbackup.restore.restore_job_info) returns
     the jobs in the order it was given them (O(azbackup.restore.restore_job_info#module:job_ids) first,
-    then the jobs of O(azbackup.restore.restore_job_info#module:operation_urls)).
+    then the jobs of O(azbackup.restore.restore_job_info#module:operation_urls)); the operation URLs
+    the result names in C(pending_operation_urls) have no job yet and take no position.
   - A loop item that failed has the status C(FailedToStart) and its message in C(msg). In check mode
     an item without a job has the status C(CheckMode).
   - The restored disks are the managed disk ids found in the job's property bag, as the modules find
@@ -43,7 +44,8 @@ options:
         C(request) are reported.
       - With O(role=secondary_region_restore) a loop of M(azbackup.restore.crr_restore) over the
         results of M(azbackup.restore.recovery_point_info) (a loop over the VMs), whose first recovery
-        point is reported.
+        point is reported, or one M(azbackup.restore.crr_restore) task with
+        O(azbackup.restore.crr_restore#module:vms), whose C(results) name each VM in C(vm).
     type: raw
     required: true
   jobs:
@@ -287,13 +289,15 @@ class _JobIndex(object):
     """The jobs of a restore_job_info result, found by job id or by operation URL.
 
     restore_job_info returns the jobs in the order asked for: the distinct job ids of the loop first,
-    then the distinct operation URLs of the items that had no job id.
+    then the distinct operation URLs of the items that had no job id, but those still pending (no job yet).
     """
 
     def __init__(self, started, jobs):
         self.jobs = _get(jobs, "jobs") or []
         self.ids = self._unique(_get(r, "job_id", "") for r in started)
-        self.urls = self._unique(_get(r, "operation_url", "") for r in started if not _get(r, "job_id", ""))
+        pending = set(_text(u).strip() for u in _get(jobs, "pending_operation_urls") or [])
+        self.urls = self._unique(_get(r, "operation_url", "") for r in started
+                                 if not _get(r, "job_id", "") and _text(_get(r, "operation_url", "")).strip() not in pending)
 
     @staticmethod
     def _unique(values):
@@ -415,14 +419,19 @@ class _Replace(_Restore):
 
 
 class _SecondaryRestore(_Restore):
-    """A loop of crr_restore over the results of recovery_point_info (a loop over the VMs)."""
+    """A loop of crr_restore over the results of recovery_point_info (a loop over the VMs), or the results
+    of crr_restore's list form (``vms``), each naming its VM as ``resource_group/name``."""
 
     request_key = "restoreRequest"
 
     def vm(self, result):
+        if _get(result, "item") is None:
+            return super(_SecondaryRestore, self).vm(result)
         return _get(_get(result, "item"), "item", {})
 
     def point(self, result):
+        if _get(result, "item") is None:
+            return super(_SecondaryRestore, self).point(result)
         points = _get(_get(result, "item"), "recovery_points")
         return points[0] if points else {}
 

@@ -52,6 +52,8 @@ options:
         C(wait=none)). It is read verbatim; its C(properties.jobId) names the job.
       - If the operation is still running, the module waits for it (within O(wait_timeout)) whatever
         O(wait_for) says.
+      - If it still runs when O(wait_timeout) runs out, the task fails naming it, or with O(fail_on_timeout=false)
+        returns it in RV(pending_operation_urls) (with RV(timed_out=true) and RV(done=false)) for the next call.
       - A cross-region restore operation (C(.../locations/{region}/backupCrrOperationsStatus/...)) names a job
         of that secondary region.
     type: str
@@ -144,6 +146,9 @@ options:
       - With V(false), a wait that runs out of O(wait_timeout) returns the jobs as last read, with RV(timed_out=true)
         and RV(done=false), instead of failing. This is how to wait in slices and report progress between them
         (the role C(azbackup.restore.wait_for_jobs) does).
+      - An operation URL whose operation has not named its job yet is then no error either; it is returned in
+        RV(pending_operation_urls), to give again to the next call. An operation that ended C(Failed) still fails
+        the task.
     type: bool
     default: true
     version_added: 0.2.0
@@ -236,6 +241,8 @@ RETURN = r"""
 jobs:
   description:
     - The jobs, in the order asked for, or newest first when listing (V([]) when none matches).
+    - The operation URLs of RV(pending_operation_urls) have no job yet and take no place in the list (the jobs of
+      the other URLs keep their order).
   returned: success, and on failure once jobs were read
   type: list
   elements: dict
@@ -370,18 +377,30 @@ secondary_region:
   sample: northeurope
 done:
   description:
-    - Whether every job the task waited for (without O(wait_for=completed), every job it returns) has ended.
+    - Whether every job the task waited for (without O(wait_for=completed), every job it returns) has ended, and
+      every operation URL has named its job (RV(pending_operation_urls) is empty).
   returned: success
   type: bool
   sample: false
   version_added: 0.2.0
 timed_out:
   description:
-    - Whether the wait ran out of O(wait_timeout) with jobs still running (only with O(fail_on_timeout=false); else
-      the task fails).
+    - Whether the wait ran out of O(wait_timeout) with jobs still running or operation URLs still pending (only with
+      O(fail_on_timeout=false); else the task fails).
   returned: success
   type: bool
   sample: false
+  version_added: 0.2.0
+pending_operation_urls:
+  description:
+    - With O(fail_on_timeout=false), the operation URLs (as given, in their order) whose operation was still running
+      when O(wait_timeout) ran out, so that no job id is known for them yet; V([]) when none. Their jobs are not in
+      RV(jobs). Give them again in O(operation_urls) of the next call to wait on (the role
+      C(azbackup.restore.wait_for_jobs) does).
+  returned: success, and on failure once jobs were read
+  type: list
+  elements: str
+  sample: ["https://management.azure.com/subscriptions/.../protectedItems/.../operationsStatus/2b9f0a4c?api-version=2024-04-01"]
   version_added: 0.2.0
 summary:
   description:
@@ -614,8 +633,10 @@ def jobs_failed_error(failed):
                                 status=failed[0].get("status"), error_code=str(code) if code is not None else None)
 
 
-def resolve_operation(client, url, timeout, poll):
-    """The JobRef an Azure-AsyncOperation URL leads to (waiting for the operation when it runs)."""
+def resolve_operation(client, url, timeout, poll, pending_ok=False):
+    """The JobRef an Azure-AsyncOperation URL leads to (waiting for the operation when it runs). When
+    ``timeout`` runs out first: None if ``pending_ok`` (the caller asks again later), else the poller's
+    ``OperationTimeoutError`` naming the URL."""
     path = url.split("?", 1)[0].lower()
     if "/operationresults/" in path or "/backupcrroperationresults/" in path:
         raise ValidationError("%s is an operation's Location URL, which never names the job; give the "
@@ -623,6 +644,10 @@ def resolve_operation(client, url, timeout, poll):
                               % redact_url(url), option="operation_url")
     try:
         result = _poller.poll_operation(client, async_url=url, timeout=timeout, sleep=_sleep, clock=_clock, **poll)
+    except OperationTimeoutError:
+        if pending_ok:
+            return None
+        raise
     except AzureApiError as e:
         raise e.with_context("Failed to read operation %s" % redact_url(url), show_correlation_id=True)
     except OperationFailedError as e:
@@ -738,13 +763,15 @@ class Run(object):
         self.listed = False
         self.secondary_region = None
         self.timed_out = False
+        self.pending_urls = []  # operation URLs still running when the wait ran out (fail_on_timeout=false)
 
     def jobs(self):
         return [self.state[r] for r in self.refs if r in self.state]
 
     def extras(self):
         """What the result carries beside the outcome, also when the task fails."""
-        out = dict(jobs=self.jobs(), summary=_jobs.job_summary(self.jobs()))
+        out = dict(jobs=self.jobs(), summary=_jobs.job_summary(self.jobs()),
+                   pending_operation_urls=list(self.pending_urls))
         if self.secondary_region:
             out["secondary_region"] = self.secondary_region
         return out
@@ -778,10 +805,12 @@ class Run(object):
             self._wait(vault, watched, remaining(), timeout)
         self._judge(module, [self.state[r] for r in watched])
 
-        result = dict(changed=False, duration=round(_clock() - started, 1), timed_out=self.timed_out,
-                      done=all(_jobs.job_is_terminal(self.state[r]) for r in watched if r in self.state))
+        result = dict(changed=False, duration=round(_clock() - started, 1),
+                      timed_out=self.timed_out or bool(self.pending_urls),
+                      done=not self.pending_urls and all(_jobs.job_is_terminal(self.state[r])
+                                                         for r in watched if r in self.state))
         result.update(self.extras())
-        if not self.listed and len(self.refs) == 1:
+        if not self.listed and len(self.refs) == 1 and not self.pending_urls:
             result["job"] = self.state[self.refs[0]]
         return result
 
@@ -794,10 +823,16 @@ class Run(object):
                 for v in _given(_listed(params.get(option)))]
         for job_id in ids:
             self._add(JobRef(job_id, vault.secondary_region() if secondary else None))
-        # The operations are followed side by side (each answers in about 0.75 s), their jobs kept in order.
+        # The operations are followed side by side (each answers in about 0.75 s), their jobs kept in order;
+        # with fail_on_timeout=false, one still running at the deadline is returned as pending, not an error.
+        pending_ok = not params["fail_on_timeout"]
         with ThreadPoolExecutor(max_workers=max(1, min(_jobs.READ_CONCURRENCY, len(urls)))) as pool:
-            refs = list(pool.map(lambda url: resolve_operation(vault.client, url, remaining(), poll), urls))
-        for ref in refs:
+            refs = list(pool.map(lambda url: resolve_operation(vault.client, url, remaining(), poll, pending_ok),
+                                 urls))
+        for url, ref in zip(urls, refs):
+            if ref is None:
+                self.pending_urls.append(url)
+                continue
             if secondary and not ref.region:
                 ref = JobRef(ref.job_id, vault.secondary_region())
             self._add(ref)

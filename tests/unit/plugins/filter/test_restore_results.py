@@ -94,6 +94,13 @@ PRIMARY_CASES = [
            restore_type="new_vm"),
       dict(vm="vm-b", job_id="j-b", status="Completed"), dict(vm="vm-c", job_id="j-b", status="Completed"),
       dict(vm="vm-d", job_id="j-op-d", status="InProgress")]),
+    ("an operation URL still pending takes no position",
+     [started(VM_A, operation_url="https://op/a"), started(VM_B, job_id="j-b"),
+      started(VM_C, operation_url="https://op/c"), started(dict(name="vm-d", resource_group="rg"), operation_url="https://op/d")],
+     dict(jobs=[job("j-b"), job("j-op-a"), job("j-op-d", status="InProgress")], pending_operation_urls=["https://op/c"],
+          timed_out=True, done=False, msg=""), SETTINGS,
+     [dict(vm="vm-a", job_id="j-op-a", status="Completed"), dict(vm="vm-b", job_id="j-b", status="Completed"),
+      dict(vm="vm-c", job_id="", status="Unknown"), dict(vm="vm-d", job_id="j-op-d", status="InProgress")]),
     ("an operation URL whose job was not read", [started(VM_A, operation_url="https://op/a")],
      dict(failed=True, msg="Failed to read the jobs"), SETTINGS,
      [dict(job_id="", status="Unknown", msg="Failed to read the jobs", storage_account="stsetting")]),
@@ -247,3 +254,25 @@ def test_the_list_form_of_vm_restore_is_accepted():
     assert [e["vm"] for e in from_list] == ["vm-a", "vm-b", "vm-c"]
     assert [e["status"] for e in from_list] == ["Completed", "Completed", "FailedToStart"]
     assert from_list == from_loop
+
+
+def test_the_list_form_of_crr_restore_is_accepted():
+    """One crr_restore task with ``vms``: each result names its VM and carries its own recovery point and region."""
+    listed = [dict(vm="rg-prod/vm-a", failed=False, changed=True, job_id="j-a", secondary_region="northeurope",
+                   recovery_point=POINT, request=dict(restoreRequest=dict(sourceResourceId=SUB + "/vm/vm-a",
+                                                                          restoreDiskLunList=[1]))),
+              dict(vm="rg-prod/vm-b", failed=False, changed=True, operation_url="https://op/b", recovery_point=POINT,
+                   request=dict(restoreRequest=dict(sourceResourceId=VM_B_ID))),
+              dict(vm="rg-prod/vm-c", failed=True, changed=False, msg="no recovery point of vm-c matches")]
+    jobs = dict(jobs=[job("j-a", operation="CrossRegionRestore"), job("j-op-b")], secondary_region="westeurope",
+                msg="")
+    entries = restore_results(dict(results=listed, changed=True), jobs=jobs, role="secondary_region_restore",
+                              restore_type="restore_disks", staging_storage_account="stne", target_resource_group="rg-dr",
+                              secondary_region="uksouth")
+    _check(entries, [
+        dict(vm="vm-a", vm_id=SUB + "/vm/vm-a", secondary_region="northeurope", job_id="j-a", status="Completed",
+             recovery_point=POINT_FIELDS, restored_disk_luns=[1]),
+        dict(vm="vm-b", vm_id=VM_B_ID, secondary_region="westeurope", job_id="j-op-b", status="Completed",
+             recovery_point=POINT_FIELDS, restored_disk_luns=[0, 1, 2]),
+        dict(vm="vm-c", vm_id="", status="FailedToStart", msg="no recovery point of vm-c matches",
+             recovery_point=dict(id="", name="", time="", type=""), storage_account="stne")], SECONDARY_KEYS)

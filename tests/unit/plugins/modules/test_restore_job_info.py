@@ -414,6 +414,69 @@ def test_failed_operation(rsps, clock, capsys):
     assert "SIGNATURE-SECRET" not in json.dumps(out)
 
 
+def slow_operations(rsps, running):
+    """op-1, op-2, op-3 name jobs j1, j2, j3 at once, but those of ``running`` stay InProgress."""
+    urls = [ARM + ITEM + "/operationsStatus/op-%d" % i for i in (1, 2, 3)]
+    for i, url in enumerate(urls, 1):
+        body = {"status": "InProgress"} if i in running else {"status": "Succeeded", "properties": {"jobId": "j%d" % i}}
+        rsps.add(responses.GET, url, json=body)
+    return urls
+
+
+def test_an_operation_running_past_a_slice_is_returned_pending(rsps, clock, capsys):
+    urls = slow_operations(rsps, running=(2,))
+    Scripted(rsps, {"j0": ["Completed"], "j1": ["InProgress"], "j3": ["Completed"]})
+    out = run(dict(BASE, job_ids=["j0"], operation_urls=[" " + urls[1] + SIGNED, urls[0], "", urls[2]],
+                   wait_for="completed", wait_timeout=30, poll_interval=5, fail_on_timeout=False), capsys)
+    assert out["_rc"] == 0, out.get("msg")
+    # Verbatim (stripped) to be given again; the jobs of the other URLs keep their order.
+    assert out["pending_operation_urls"] == [urls[1] + SIGNED]
+    assert [j["job_id"] for j in out["jobs"]] == ["j0", "j1", "j3"]
+    assert out["done"] is False and out["timed_out"] is True
+    assert out["summary"]["total"] == 3 and out["summary"]["running"] == 1
+    assert sum(clock.sleeps) == 30
+    # The slow operation was polled until the slice ran out, then the jobs read once.
+    assert len([c for c in rsps.calls if "/op-2" in c.request.url]) == 7
+
+
+def test_a_lone_operation_running_past_a_slice_gives_no_job(rsps, clock, capsys):
+    urls = slow_operations(rsps, running=(1,))
+    out = run(dict(BASE, operation_url=urls[0], wait_timeout=10, poll_interval=5, fail_on_timeout=False), capsys)
+    assert out["_rc"] == 0, out.get("msg")
+    assert out["pending_operation_urls"] == [urls[0]] and out["jobs"] == [] and "job" not in out
+    assert out["done"] is False and out["timed_out"] is True and out["summary"]["total"] == 0
+
+
+def test_pending_is_empty_when_every_operation_named_its_job(rsps, clock, capsys):
+    urls = slow_operations(rsps, running=())
+    Scripted(rsps, {"j1": ["Completed"], "j2": ["Completed"], "j3": ["Completed"]})
+    out = run(dict(BASE, operation_urls=urls, wait_for="completed", wait_timeout=30, fail_on_timeout=False), capsys)
+    assert out["_rc"] == 0 and out["pending_operation_urls"] == []
+    assert out["done"] is True and out["timed_out"] is False
+
+
+def test_an_operation_running_past_the_timeout_still_fails_by_default(rsps, clock, capsys):
+    urls = slow_operations(rsps, running=(2,))
+    Scripted(rsps, {"j1": ["InProgress"], "j3": ["Completed"]})
+    out = run(dict(BASE, operation_urls=[urls[0], urls[1] + SIGNED, urls[2]], wait_for="completed", wait_timeout=30,
+                   poll_interval=5), capsys)
+    assert out["_rc"] == 1
+    assert "Timed out after 30s waiting for operation" in out["msg"] and "/operationsStatus/op-2" in out["msg"]
+    assert out["last_status"] == "InProgress" and out["operation_url"].endswith("/op-2?api-version=2024-04-01")
+    assert out["pending_operation_urls"] == []
+    out.pop("invocation")
+    assert "SIGNATURE-SECRET" not in json.dumps(out)
+
+
+def test_a_failed_operation_fails_also_when_waiting_in_slices(rsps, clock, capsys):
+    urls = slow_operations(rsps, running=(2,))
+    rsps.replace(responses.GET, urls[0], json={"status": "Failed", "error": {"code": "UserErrorX", "message": "bad"}})
+    out = run(dict(BASE, operation_urls=urls, wait_for="completed", wait_timeout=30, poll_interval=5,
+                   fail_on_timeout=False), capsys)
+    assert out["_rc"] == 1
+    assert "op-1 ended Failed without starting a job: (UserErrorX) bad" in out["msg"]
+
+
 def test_location_url_refused(rsps, clock, capsys):
     out = run(dict(BASE, operation_url=ARM + ITEM + "/operationResults/op-1" + SIGNED), capsys)
     assert out["_rc"] == 1 and "Azure-AsyncOperation" in out["msg"] and len(rsps.calls) == 0
