@@ -24,6 +24,13 @@ import time
 
 from concurrent.futures import ThreadPoolExecutor
 
+try:
+    import requests
+    from requests.adapters import HTTPAdapter
+    HAS_REQUESTS = True
+except ImportError:  # the client reports the missing library
+    HAS_REQUESTS = False
+
 from ansible_collections.azbackup.restore.plugins.module_utils import _resource_guard as resource_guard
 from ansible_collections.azbackup.restore.plugins.module_utils._errors import AzBackupError, ValidationError
 from ansible_collections.azbackup.restore.plugins.module_utils._protected_items import parse_vm_id
@@ -32,15 +39,21 @@ from ansible_collections.azbackup.restore.plugins.module_utils._restore_checks i
 from ansible_collections.azbackup.restore.plugins.module_utils._time import format_time, parse_time
 from ansible_collections.azbackup.restore.plugins.module_utils._vault import read_vault
 
-# Each VM sends two writes (Azure's validation, the restore) and a few reads: 20 side by side stay well
-# inside ARM's per-subscription buckets (writes 200 + 10/s, reads 250 + 25/s), and a 429 pauses them all.
-DEFAULT_CONCURRENCY = 20
-MAX_CONCURRENCY = 50
+# Each VM sends two writes (Azure's validation, or the access token request of a cross-region restore,
+# and the restore) and a few reads: 100 side by side fit ARM's per-subscription buckets (writes 200 +
+# 10/s, reads 250 + 25/s) at once, and a 429 pauses them all for as long as Azure asks.
+DEFAULT_CONCURRENCY = 100
+MAX_CONCURRENCY = 100
 
 # The shared job list reaches this far before the first VM's recovery point, so that it also covers
 # the other VMs' points (taken by the same daily policy): a wider list is harmless, since a job is
 # matched on its VM, recovery point and targets.
 LISTING_MARGIN = datetime.timedelta(days=1)
+
+# The job listing sent before any VM's recovery point is known reaches back this far (a daily policy's
+# newest point is at most a day old; older points list once more), on these threads.
+PREFETCH_WINDOW = datetime.timedelta(days=3)
+PREFETCH_THREADS = 8
 
 # The options of one entry of ``vms`` beside the VM itself: they take the place of the module's.
 VM_OVERRIDES = ("recovery_point_id", "target_vm_name", "container_name", "protected_item_name", "disk_luns",
@@ -83,31 +96,56 @@ class FleetFailedError(AzBackupError):
 
 
 class SharedReads(object):
-    """The reads restores of one task share, safe to use from several threads."""
+    """The reads restores of one task share, safe to use from several threads.
 
-    def __init__(self, client, clock=time.monotonic, margin=LISTING_MARGIN):
+    Each is sent once, however many VMs ask for it (the others wait for its answer); ``prefetch``
+    sends the ones every VM will need side by side on a few threads of its own, so that the first
+    VM does not read them one after the other. ``close()`` (or ``with``) ends those threads.
+    """
+
+    def __init__(self, client, clock=time.monotonic, margin=LISTING_MARGIN, now=None):
         self.client = client
         self.clock = clock
         self.margin = margin
+        self._now = now or (lambda: datetime.datetime.now(datetime.timezone.utc))
+        self._pool = ThreadPoolExecutor(max_workers=PREFETCH_THREADS)
+        _keep_connections(client, MAX_CONCURRENCY + PREFETCH_THREADS)
         self.resources = ResourceCache(client)
         self._once = {}
         self._once_lock = threading.Lock()
+        self._prefetched = set()
         self._listings = {}
         self._listing_lock = threading.Lock()
         self.listing_count = 0
 
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def close(self):
+        self._pool.shutdown(wait=True)
+
     def _read_once(self, key, read):
-        """``read()`` the first time ``key`` is asked for; its value (or its error) every time."""
+        """``read()`` the first time ``key`` is asked for; its value (or its error) every time. Reads of
+        other keys go on meanwhile."""
         with self._once_lock:
-            if key not in self._once:
-                try:
-                    self._once[key] = (read(), None)
-                except AzBackupError as e:
-                    self._once[key] = (None, e)
-            value, err = self._once[key]
-        if err is not None:
-            raise err.reworded(err.msg)
-        return value
+            entry = self._once.get(key)
+            first = entry is None
+            if first:
+                entry = self._once[key] = dict(done=threading.Event(), value=None, error=None)
+        if first:
+            try:
+                entry["value"] = read()
+            except AzBackupError as e:
+                entry["error"] = e
+            finally:
+                entry["done"].set()
+        entry["done"].wait()
+        if entry["error"] is not None:
+            raise entry["error"].reworded(entry["error"].msg)
+        return entry["value"]
 
     def vault(self, item):
         """The vault of ``item``, read once (a refusal is repeated to every VM of that vault)."""
@@ -118,26 +156,84 @@ class SharedReads(object):
         return self._read_once(("guard", vault_id.lower(), api_version),
                                lambda: resource_guard.restore_guard(self.client, vault_id, api_version=api_version))
 
+    def prefetch(self, key, *reads):
+        """Start ``reads`` (callables, their errors left for the VM that needs the value to meet again)
+        in the background, the first time ``key`` is given."""
+        with self._once_lock:
+            if key in self._prefetched:
+                return
+            self._prefetched.add(key)
+        for read in reads:
+            self._pool.submit(_quietly, read)
+
+    def prefetch_listing(self, jobs):
+        """Start the shared job listing before any recovery point is known: it reaches back
+        ``PREFETCH_WINDOW`` from now, which holds the points a restore usually starts from; a VM whose
+        point is older lists once more."""
+        covered = self._now() - PREFETCH_WINDOW
+        self.prefetch(("listing", type(jobs).__name__, jobs.where()), lambda: self._await(self._start(jobs, covered)))
+
     def listing(self, jobs):
         """``listing(since, fresh_after)`` for ``RestoreRunner``, over the job reader ``jobs``."""
         return lambda since, fresh_after=None: self.restores(jobs, since, fresh_after)
 
     def restores(self, jobs, since, fresh_after=None):
         """The restore jobs since ``since`` from a listing of the same job list that started after
-        ``fresh_after`` (any when None), listing once more only when none covers ``since``."""
+        ``fresh_after`` (any when None), finished or on its way, listing once more only when none
+        covers ``since``."""
         key = (type(jobs).__name__, jobs.where())
         want = parse_time(since) if since else None
         with self._listing_lock:
-            for started, covered, listed in reversed(self._listings.get(key, [])):
-                fresh = fresh_after is None or started >= fresh_after
-                if fresh and (covered is None or want is not None and covered <= want):
-                    return list(listed)
-            started = self.clock()
-            covered = want - self.margin if want is not None else None
-            listed = jobs.restores_since(format_time(covered) if covered else None)
+            for entry in reversed(self._listings.get(key, [])):
+                fresh = fresh_after is None or entry["started"] >= fresh_after
+                if fresh and (entry["covered"] is None or want is not None and entry["covered"] <= want):
+                    break
+            else:
+                entry = None
+        if entry is None:
+            entry = self._start(jobs, want - self.margin if want is not None else None)
+        return self._await(entry)
+
+    def _start(self, jobs, covered):
+        """A listing of the restore jobs since ``covered`` (a datetime, None for all), on its way: other
+        VMs that it serves wait for it rather than list themselves."""
+        key = (type(jobs).__name__, jobs.where())
+        entry = dict(started=self.clock(), covered=covered, done=threading.Event(), listed=None, error=None)
+        with self._listing_lock:
+            self._listings.setdefault(key, []).append(entry)
             self.listing_count += 1
-            self._listings.setdefault(key, []).append((started, covered, listed))
-            return list(listed)
+        try:
+            entry["listed"] = jobs.restores_since(format_time(covered) if covered else None)
+        except AzBackupError as e:
+            entry["error"] = e
+            with self._listing_lock:
+                self._listings[key].remove(entry)  # the next VM that needs a listing tries again
+        finally:
+            entry["done"].set()
+        return entry
+
+    @staticmethod
+    def _await(entry):
+        entry["done"].wait()
+        if entry["error"] is not None:
+            raise entry["error"].reworded(entry["error"].msg)
+        return list(entry["listed"])
+
+
+def _keep_connections(client, count):
+    """Let the client's HTTP session keep ``count`` connections open, one per thread (requests keeps 10
+    and opens, then drops, one more per request beyond them: a TLS handshake each time)."""
+    session = getattr(client, "session", None)
+    if HAS_REQUESTS and isinstance(session, requests.Session):
+        for prefix in ("https://", "http://"):
+            session.mount(prefix, HTTPAdapter(pool_maxsize=count))
+
+
+def _quietly(read):
+    try:
+        read()
+    except Exception:  # the VM that needs the value reads it again and meets the error itself
+        pass
 
 
 def vm_params(params, vm):

@@ -76,7 +76,8 @@ def wait_until(fetch, is_done, timeout, interval=None, min_interval=DEFAULT_MIN_
     """Call ``fetch()`` until ``is_done(last)`` is true or ``timeout`` seconds have passed.
 
     The first fetch is immediate (after ``initial_delay`` when given, e.g. the Retry-After of the
-    request that started the operation). ``retry_after_from(last)`` may return the server's
+    request that started the operation); the next ones start one interval after the previous one
+    started (a server's Retry-After is counted from its answer). ``retry_after_from(last)`` may return the server's
     requested delay. Returns ``WaitResult(done, last, elapsed, polls)``; on timeout ``done`` is
     False and the caller raises with its own context. ``timeout=0`` fetches once ("no wait").
     Exceptions from ``fetch`` and ``is_done`` propagate.
@@ -90,6 +91,7 @@ def wait_until(fetch, is_done, timeout, interval=None, min_interval=DEFAULT_MIN_
         if delay > 0:
             sleep(delay)
     while True:
+        fetched_at = clock()
         last = fetch()
         polls += 1
         if is_done(last):
@@ -100,9 +102,10 @@ def wait_until(fetch, is_done, timeout, interval=None, min_interval=DEFAULT_MIN_
             return WaitResult(False, last, now - start, polls)
         server = retry_after_from(last) if retry_after_from is not None else None
         if server is not None:
-            delay = _clamp(server, min_interval, max_interval)
+            delay = _clamp(server, min_interval, max_interval)  # counted from Azure's answer
         else:
-            delay = _clamp(current, min_interval, max_interval)
+            # The interval is from one poll's start to the next: a slow answer does not stretch the cadence.
+            delay = max(0.0, _clamp(current, min_interval, max_interval) - (now - fetched_at))
             current = min(current * backoff, max_interval)
         sleep(min(delay, remaining))
 

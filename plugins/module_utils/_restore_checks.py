@@ -390,6 +390,18 @@ def check_identity(cache, params):
                               azure_error=cache.not_found(identity["id"]))
 
 
+def resource_reads(targets, restore_type, source_vm_id, params=None):
+    """The (resource id, api-version) pairs ``check_resources`` reads, to send them early side by side."""
+    identity = (params or {}).get("identity") or {}
+    reads = [(identity.get("id"), api.MANAGED_IDENTITY), (targets.storage_account_id, api.STORAGE),
+             (targets.resource_group_id, api.RESOURCE_GROUP)]
+    if restore_type == "replace_disks":
+        reads.append((source_vm_id, api.COMPUTE))
+    if restore_type == "new_vm":
+        reads += [(targets.vm_id, api.COMPUTE), (targets.virtual_network_id, api.NETWORK)]
+    return [(resource_id, version) for resource_id, version in reads if resource_id]
+
+
 def check_resources(cache, targets, restore_type, source_vm_id, secondary=False, params=None):
     """The pre-flight checks that read the target resources (each GET once per run)."""
     check_identity(cache, params or {})

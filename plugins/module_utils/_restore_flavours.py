@@ -44,6 +44,7 @@ from ansible_collections.azbackup.restore.plugins.module_utils._restore_checks i
     check_point_options,
     check_resources,
     check_zone,
+    resource_reads,
     validate_with_azure,
 )
 from ansible_collections.azbackup.restore.plugins.module_utils._restore_request import (
@@ -65,6 +66,8 @@ class PrimaryRestore(object):
     request_properties = RESTORE_REQUEST_PROPERTIES
     default_api_version = api.BACKUP
     can_rehydrate = True
+    # Whether the recovery points are read only once the vault is known (their region comes from it).
+    points_need_vault = False
 
     def __init__(self, client, params, subscription_id):
         self.client = client
@@ -85,6 +88,12 @@ class PrimaryRestore(object):
 
     def recovery_points(self):
         return RecoveryPoints(self.client, self.item, api_version=self.api_version)
+
+    def prefetch(self, shared):
+        """Start the shared reads only this flavour makes (see ``_prefetch``)."""
+        vault_id, version = self.item.vault_id, self.api_version
+        shared.prefetch(("guard", vault_id.lower(), version), lambda: shared.guard(vault_id, version))
+        shared.prefetch_listing(self.jobs())
 
     def selection(self):
         return self.params
@@ -143,6 +152,7 @@ class CrossRegionRestore(PrimaryRestore):
     request_properties = CRR_RESTORE_REQUEST_PROPERTIES
     default_api_version = api.CRR
     can_rehydrate = False
+    points_need_vault = True
 
     def __init__(self, client, params, subscription_id):
         super(CrossRegionRestore, self).__init__(client, params, subscription_id)
@@ -165,6 +175,9 @@ class CrossRegionRestore(PrimaryRestore):
 
     def recovery_points(self):
         return RecoveryPoints(self.client, self.item, secondary=True, region=self.region, api_version=self.api_version)
+
+    def prefetch(self, shared):
+        return None  # its job list and points are in the secondary region, known once the vault is read
 
     def selection(self):
         given_point = self.given.get("recoveryPointId")
@@ -229,9 +242,9 @@ def restore(flavour, check_mode=False, sleep=time.sleep, clock=time.monotonic, s
     restore_type = params["restore_type"]
     flavour.shared = shared
     check_options(params, restore_type, flavour)
-    flavour.locate(shared.vault(flavour.item) if shared else read_vault(flavour.client, flavour.item))
-    point = flavour.recovery_points().choose(flavour.selection())
-    flavour.point = point
+    if shared is not None:
+        _prefetch(flavour, shared)
+    point = flavour.point = _locate_and_choose(flavour, shared)
     # A cross-subscription restore writes (and stages) in the target subscription, as the CLI builds it.
     targets = resolve_targets(params, params.get("target_subscription_id") or flavour.subscription_id, flavour.region)
     request = build_request(params, restore_type, point, flavour.item.vm_id, targets)
@@ -247,7 +260,6 @@ def restore(flavour, check_mode=False, sleep=time.sleep, clock=time.monotonic, s
         check_cross_subscription(flavour.vault, params)
         check_resources(resources, targets, restore_type, flavour.item.vm_id,
                         secondary=flavour.secondary, params=params)
-        flavour.validate(call, point, request)
 
     jobs = flavour.jobs()
     runner = RestoreRunner(flavour.client, jobs, sleep=sleep, clock=clock,
@@ -259,7 +271,8 @@ def restore(flavour, check_mode=False, sleep=time.sleep, clock=time.monotonic, s
     try:
         outcome = runner.run(call, force=params.get("force"), wait=params.get("wait") or "operation",
                              wait_timeout=params.get("wait_timeout"), poll_interval=params.get("poll_interval"),
-                             check_mode=check_mode, preflight=preflight)
+                             check_mode=check_mode, preflight=preflight,
+                             validate=lambda: flavour.validate(call, point, request))
     except RestoreFailedError as e:
         raise e.with_result(dict(result, **flavour.result(call)))
     except AzBackupError as e:
@@ -270,3 +283,37 @@ def restore(flavour, check_mode=False, sleep=time.sleep, clock=time.monotonic, s
     if restore_type == "restore_disks" and outcome.job:
         result.update(restore_outputs(outcome.job))
     return result
+
+
+def _locate_and_choose(flavour, shared):
+    """Read the vault (the flavour learns its region) and choose the recovery point. In a list of VMs,
+    a flavour whose points do not depend on the vault reads them while the vault's read is on its way;
+    a refused vault is still what the VM reports first."""
+    def vault():
+        return shared.vault(flavour.item) if shared else read_vault(flavour.client, flavour.item)
+    if shared is None or flavour.points_need_vault:
+        flavour.locate(vault())
+        return flavour.recovery_points().choose(flavour.selection())
+    try:
+        point = flavour.recovery_points().choose(flavour.selection())
+    except AzBackupError:
+        flavour.locate(vault())
+        raise
+    flavour.locate(vault())
+    return point
+
+
+def _prefetch(flavour, shared):
+    """Start, side by side, the reads every VM of a list needs before its restore request: the vault,
+    the flavour's own (resource guard, job listing) and the target resources. The first VM sends
+    them; the others find them read or on their way."""
+    item, params = flavour.item, flavour.params
+    shared.prefetch(("vault", item.vault_id.lower()), lambda: shared.vault(item))
+    flavour.prefetch(shared)
+    try:
+        targets = resolve_targets(params, params.get("target_subscription_id") or flavour.subscription_id, None)
+    except AzBackupError:
+        return  # refused again, with its option, where the targets are resolved
+    for resource_id, version in resource_reads(targets, params["restore_type"], item.vm_id, params):
+        shared.prefetch(("resource", resource_id.lower()),
+                        lambda r=resource_id, v=version: shared.resources.get(r, v))

@@ -16,6 +16,8 @@ __metaclass__ = type
 
 import time
 
+from concurrent.futures import ThreadPoolExecutor
+
 from ansible_collections.azbackup.restore.plugins.module_utils import _poller
 from ansible_collections.azbackup.restore.plugins.module_utils._errors import (
     AzBackupError,
@@ -220,6 +222,25 @@ class RestoreRunner(object):
         return RestoreOutcome(False, attached=True, job=job, job_id=job.get("job_id"),
                               attached_reason="another run started the same restore")
 
+    def _validate_and_look(self, call, validate, look=True):
+        """Azure's validation, then (when ``look``) one more look for the same restore started since
+        the search, as the checks took a while: the restore that appeared meanwhile, or None. With a
+        job list shared by the restores of a list, the look runs beside the validation (it started
+        after the checks, and one listing serves every VM that asks meanwhile)."""
+        if not look:
+            if validate is not None:
+                validate()
+            return None
+        if validate is None:
+            return self._started_meanwhile(call)
+        if self.listing is None:
+            validate()
+            return self._started_meanwhile(call)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            looking = pool.submit(self._started_meanwhile, call)
+            validate()
+            return looking.result()
+
     # -- trigger
 
     def trigger(self, call, patience=0):
@@ -354,22 +375,24 @@ class RestoreRunner(object):
         return check_job(jobs[job_id], description, operation_url)
 
     def start(self, call, force=False, wait="operation", wait_timeout=3600, check_mode=False, preflight=None,
-              start=None):
+              start=None, validate=None):
         """Attach to an earlier restore of the same thing, or check and trigger a new one; returns a
         RestoreOutcome (``RestoreOutcome(True)`` without a job in check mode).
 
-        ``preflight()`` runs only when a new restore is to start (not when attaching to an earlier
-        one, whose own run checked it, and whose results, a VM or rehydrated point, would now make
-        the checks fail).
+        ``preflight()`` (the checks) and then ``validate()`` (Azure's own validation) run only when a
+        new restore is to start (not when attaching to an earlier one, whose own run checked it, and
+        whose results, a VM or rehydrated point, would now make the checks fail).
         """
         start = self.clock() if start is None else start
         existing = self.find_existing(call)
         if existing and not force:
             return RestoreOutcome(False, attached=True, job=existing, job_id=existing.get("job_id"),
                                   attached_reason="an earlier run started the same restore")
-        if preflight is not None:
+        if preflight is not None or validate is not None:
             try:
-                preflight()
+                if preflight is not None:
+                    preflight()
+                outcome = self._validate_and_look(call, validate, look=not force and not check_mode)
             except ValidationError:
                 # A concurrent run may have started (or finished) the same restore since the
                 # search, and made a check fail (the new VM exists now...): look once more.
@@ -377,11 +400,8 @@ class RestoreRunner(object):
                 if outcome is None:
                     raise
                 return outcome
-            if not force and not check_mode:
-                # The checks took a while: look once more just before the request.
-                outcome = self._started_meanwhile(call)
-                if outcome is not None:
-                    return outcome
+            if outcome is not None:
+                return outcome
         if check_mode:
             return RestoreOutcome(True)
         patience = 0 if wait == "none" else min(IN_PROGRESS_PATIENCE, max(0.0, wait_timeout - (self.clock() - start)))
@@ -416,14 +436,14 @@ class RestoreRunner(object):
         return outcome
 
     def run(self, call, force=False, wait="operation", wait_timeout=3600, poll_interval=None, check_mode=False,
-            preflight=None):
+            preflight=None, validate=None):
         """The whole restore: search, pre-flight, trigger, follow; returns a RestoreOutcome."""
         if wait not in WAIT_MODES:
             raise ValidationError("wait must be one of %s" % ", ".join(WAIT_MODES), option="wait")
         wait_timeout = 3600 if wait_timeout is None else wait_timeout
         start = self.clock()
         outcome = self.start(call, force=force, wait=wait, wait_timeout=wait_timeout, check_mode=check_mode,
-                             preflight=preflight, start=start)
+                             preflight=preflight, start=start, validate=validate)
         if check_mode and outcome.job_id is None:
             return outcome
         return self.follow(outcome, call, wait="operation" if check_mode and wait == "job" else wait,

@@ -27,6 +27,12 @@ description:
     M(azbackup.restore.vm_restore); the restore job is a C(CrossRegionRestore) job of the secondary region.
   - Recovery points in the archive tier cannot be restored across regions, and C(replace_disks) does not
     exist across regions.
+  - With O(vms) the module restores a list of VMs of the vault at once; each VM runs the same sequence as a
+    single-VM task (its checks, its own access token for its recovery point, the job search that makes a re-run
+    attach, no blind repeat of its request, check mode), O(concurrency) VMs at a time, and returns its result in
+    RV(results). A VM's failure does not stop the others. The VMs share one Azure Resource Manager bearer token
+    and one read of the vault, of the target resources and of the job list searched before the restore requests;
+    a throttled request (HTTP 429) pauses every VM's requests.
 author:
   - azbackup.restore contributors (@azbackup)
 options:
@@ -48,6 +54,7 @@ options:
       - If not set, or when its token has expired or is for another recovery point, the module gets a new one.
       - Only its C(accessTokenString) is kept out of results and logs. (Ansible would otherwise hide every value
         of this option wherever it appears in the result, such as the recovery point id or the vault's name.)
+      - Mutually exclusive with O(vms) (a token is for one recovery point; with O(vms) each VM gets its own).
     type: dict
   restore_type:
     description:
@@ -68,6 +75,7 @@ extends_documentation_fragment:
   - azbackup.restore.protected_item
   - azbackup.restore.recovery_point
   - azbackup.restore.restore_target
+  - azbackup.restore.fleet
   - azbackup.restore.azure
   - azbackup.restore.wait
   - azbackup.restore.attributes
@@ -84,6 +92,7 @@ attributes:
     support: none
 notes:
   - The access token is never returned or logged; RV(request) shows it as C(VALUE_SPECIFIED_IN_NO_LOG_PARAMETER).
+    With O(vms), neither is any VM's.
   - The operation of a cross-region restore is followed through the C(Azure-AsyncOperation) URL exactly as
     Azure sent it (its query string is signed).
   - Following the operation (O(wait=operation), the default) usually takes one poll; unless O(poll_interval)
@@ -148,13 +157,99 @@ EXAMPLES = r"""
     staging_storage_account_resource_group: rg-dr
     target_resource_group: rg-dr
   check_mode: true
+
+- name: Start the cross-region restores of a whole application at once (each VM gets its own access token)
+  azbackup.restore.crr_restore:
+    vault_name: rsv-prod
+    vault_resource_group: rg-vault
+    vms:
+      - name: vm-web-01
+        resource_group: rg-prod
+      - name: vm-web-02
+        resource_group: rg-prod
+      - name: vm-db-01
+        resource_group: rg-db
+        recovery_point_id: "26083826328862"
+    concurrency: 20
+    restore_type: restore_disks
+    staging_storage_account: strestorene
+    staging_storage_account_resource_group: rg-dr
+    target_resource_group: rg-dr
+    fail_on_vm_failure: false
+    wait: none
+  register: dr
+
+- name: Show which VMs started a restore, which attached to an earlier one and which failed
+  ansible.builtin.debug:
+    msg: "{{ dr.results | map(attribute='msg') | list }}"
+
+- name: Create a new VM in the secondary region for each VM, named per VM
+  azbackup.restore.crr_restore:
+    vault_name: rsv-prod
+    vault_resource_group: rg-vault
+    vms:
+      - name: vm-web-01
+        resource_group: rg-prod
+        target_vm_name: vm-web-01-dr
+      - name: vm-web-02
+        resource_group: rg-prod
+        target_vm_name: vm-web-02-dr
+    restore_type: new_vm
+    staging_storage_account: strestorene
+    staging_storage_account_resource_group: rg-dr
+    target_resource_group: rg-dr
+    target_virtual_network: vnet-dr
+    target_subnet: default
 """
 
 RETURN = r"""
+results:
+  description:
+    - With O(vms), one result per VM in the order of O(vms), with the keys a single-VM task returns (RV(changed),
+      RV(attached), RV(secondary_region), RV(access_token_source), RV(job_id), RV(job), RV(operation_url),
+      RV(request) with its access token masked, RV(recovery_point), the restored disks' outputs) as far as that VM
+      got, plus RV(results[].vm), RV(results[].failed) and RV(results[].msg). A failed VM's result also carries
+      Azure's RV(results[].error_code), C(status_code) and C(request_id) when Azure refused.
+  returned: when O(vms) is set
+  type: list
+  elements: dict
+  version_added: 0.2.0
+  contains:
+    vm:
+      description: The VM, as C(resource_group/name).
+      type: str
+      returned: always
+      sample: rg-prod/vm-web-01
+    failed:
+      description: Whether the restore of this VM failed.
+      type: bool
+      returned: always
+      sample: false
+    msg:
+      description: What happened to this VM; for a failed VM, what was being done and Azure's own text.
+      type: str
+      returned: always
+      sample: Restore of rg-prod/vm-web-01 started
+    error_code:
+      description: Azure's error code, for a VM that Azure refused.
+      type: str
+      returned: when Azure refused the VM's restore
+      sample: BMSUserErrorObjectNotFound
+  sample:
+    - vm: rg-prod/vm-web-01
+      failed: false
+      changed: true
+      attached: false
+      secondary_region: northeurope
+      access_token_source: fetched
+      operation_url: >-
+        https://management.azure.com/subscriptions/.../locations/northeurope/backupCrrOperationsStatus/MTMzMDgz?api-version=2023-01-15&t=638&c=MIIH&s=bG9n&h=x2Y
+      msg: Restore of rg-prod/vm-web-01 started
 changed:
   description:
     - Whether a restore was started (or, in check mode, would be). False when the task attached to an
-      earlier cross-region restore of the same recovery point to the same targets.
+      earlier cross-region restore of the same recovery point to the same targets. With O(vms), whether any VM's
+      was.
   returned: always
   type: bool
   sample: true
@@ -250,6 +345,13 @@ template_blob_uri:
   sample: https://strestorene.blob.core.windows.net/vm-web-01-1a2b3c/azuredeploy1a2b3c.json
 """
 
+from ansible_collections.azbackup.restore.plugins.module_utils._errors import ValidationError
+from ansible_collections.azbackup.restore.plugins.module_utils._fleet import (
+    VMS_ARGSPEC,
+    VMS_CONSTRAINTS,
+    SharedReads,
+    run_fleet,
+)
 from ansible_collections.azbackup.restore.plugins.module_utils._module import AzBackupModule
 from ansible_collections.azbackup.restore.plugins.module_utils._restore_flavours import CrossRegionRestore, restore
 
@@ -259,6 +361,7 @@ GROUPS = ("protected_item", "recovery_point", "restore_target", "wait")
 def argument_spec():
     """The module's own options (GROUPS add the shared ones)."""
     return dict(
+        VMS_ARGSPEC,
         api_version=dict(type="str", default=CrossRegionRestore.default_api_version),
         secondary_region=dict(type="str"),
         access_details=dict(type="dict", no_log=True),
@@ -295,6 +398,8 @@ def hide_only_the_token(module):
 
 def run(module):
     hide_only_the_token(module)
+    if module.params.get("vms"):
+        return run_vms(module)
     flavour = CrossRegionRestore(module.client, module.params, module.subscription_id)
     try:
         return restore(flavour, check_mode=module.check_mode)
@@ -302,8 +407,29 @@ def run(module):
         module.hide(*flavour.secrets)
 
 
+def run_vms(module):
+    """The list form: every VM of O(vms) restored side by side, each with its own access token (a token is
+    for one recovery point), every token fetched kept hidden, whatever became of its VM."""
+    if module.params.get("access_details") is not None:
+        raise ValidationError("access_details and vms are mutually exclusive: an access token is for one recovery "
+                              "point, so with vms each VM gets its own; leave access_details out", option="access_details")
+    client, subscription_id, flavours = module.client, module.subscription_id, []
+
+    def one(params):
+        flavour = CrossRegionRestore(client, params, subscription_id)
+        flavours.append(flavour)  # list.append is atomic: the VMs' threads may add theirs at once
+        return restore(flavour, check_mode=module.check_mode, shared=shared)
+
+    try:
+        with SharedReads(client) as shared:
+            return run_fleet(one, module.params)
+    finally:
+        for flavour in flavours:
+            module.hide(*flavour.secrets)
+
+
 def main():
-    AzBackupModule(argument_spec(), groups=GROUPS, supports_check_mode=True).run(run)
+    AzBackupModule(argument_spec(), groups=GROUPS, supports_check_mode=True, **VMS_CONSTRAINTS).run(run)
 
 
 if __name__ == "__main__":

@@ -38,78 +38,6 @@ description:
 author:
   - azbackup.restore contributors (@azbackup)
 options:
-  vms:
-    description:
-      - The VMs to restore, each by O(vms[].name) and O(vms[].resource_group) or by O(vms[].id), all protected in the
-        vault O(vault_name). Every other option applies to each VM.
-      - Mutually exclusive with O(vm_id), O(vm_name), O(vm_resource_group), O(container_name),
-        O(protected_item_name), O(recovery_point_id) and O(target_vm_name) (set those per VM).
-      - A VM named twice is refused.
-    type: list
-    elements: dict
-    version_added: 0.2.0
-    suboptions:
-      name:
-        description:
-          - The name of the VM, with O(vms[].resource_group).
-        type: str
-      resource_group:
-        description:
-          - The resource group of the VM O(vms[].name).
-        type: str
-      id:
-        description:
-          - The resource id of the VM (instead of O(vms[].name) and O(vms[].resource_group)).
-        type: str
-      recovery_point_id:
-        description:
-          - The recovery point to restore this VM from (as O(recovery_point_id) for one VM); the recovery point
-            filters (O(start_time), O(end_time), O(recovery_point_type), O(tier)) do not apply to this VM then.
-          - If not set, the point O(select) and the recovery point filters choose.
-        type: str
-      target_vm_name:
-        description:
-          - The name of the new VM, with O(restore_type=new_vm) (as O(target_vm_name) for one VM).
-        type: str
-      container_name:
-        description:
-          - Azure Backup's protection container of this VM, for items that do not follow the usual naming (as
-            O(container_name) for one VM; M(azbackup.restore.protected_item_info) returns it).
-        type: str
-      protected_item_name:
-        description:
-          - Azure Backup's protected item of this VM, for items that do not follow the usual naming (as
-            O(protected_item_name) for one VM).
-        type: str
-      disk_luns:
-        description:
-          - The data disks to restore for this VM, instead of O(disk_luns).
-        type: list
-        elements: int
-      restore_os_disk_only:
-        description:
-          - Whether to restore only this VM's OS disk, instead of O(restore_os_disk_only).
-        type: bool
-      target_zone:
-        description:
-          - The availability zone for this VM, instead of O(target_zone).
-        type: str
-  concurrency:
-    description:
-      - With O(vms), how many VMs are restored at the same time (1 to 50).
-      - Each VM sends two writes (Azure's validation and the restore) and a few reads; 20 side by side stay well
-        inside ARM's per-subscription request budgets, and a throttled request (HTTP 429) pauses them all for the
-        time Azure asks.
-    type: int
-    default: 20
-    version_added: 0.2.0
-  fail_on_vm_failure:
-    description:
-      - With O(vms), whether the task fails when the restore of any VM failed (after all the others ran). The
-        message names each VM that failed and why; RV(results) holds every VM's result either way.
-    type: bool
-    default: true
-    version_added: 0.2.0
   api_version:
     description:
       - The api-version of the Azure Backup (Microsoft.RecoveryServices) requests.
@@ -200,6 +128,7 @@ extends_documentation_fragment:
   - azbackup.restore.protected_item
   - azbackup.restore.recovery_point
   - azbackup.restore.restore_target
+  - azbackup.restore.fleet
   - azbackup.restore.azure
   - azbackup.restore.wait
   - azbackup.restore.attributes
@@ -630,9 +559,10 @@ def run(module):
     if not module.params.get("vms"):
         return restore(PrimaryRestore(module.client, module.params, module.subscription_id),
                        check_mode=module.check_mode)
-    client, subscription_id, shared = module.client, module.subscription_id, SharedReads(module.client)
-    return run_fleet(lambda params: restore(PrimaryRestore(client, params, subscription_id),
-                                            check_mode=module.check_mode, shared=shared), module.params)
+    client, subscription_id = module.client, module.subscription_id
+    with SharedReads(client) as shared:
+        return run_fleet(lambda params: restore(PrimaryRestore(client, params, subscription_id),
+                                                check_mode=module.check_mode, shared=shared), module.params)
 
 
 def main():

@@ -114,7 +114,7 @@ def test_restore_disks_playbook_restores_both_vms_once(fast, emu_env):
     assert second.rc == 0, second
     assert len(restore_posts(emu)) == 2 and len(jobs(emu)) == 2
     assert second.stats["localhost"]["changed"] == 0
-    assert changed_loop_items(second, "Start the restore of every VM (without waiting)") == []
+    assert changed_loop_items(second, "Start the restore of every VM (without waiting for the jobs)") == []
     again = fact(second, "restore_disks_results")
     assert [(r["job_id"], r["changed"]) for r in again] == [(r["job_id"], False) for r in results]
 

@@ -225,6 +225,7 @@ FRAGMENT_ARGSPECS = [
     ("protected_item", "_protected_items", "PROTECTED_ITEM_ARGSPEC"),
     ("recovery_point", "_recovery_points", "RECOVERY_POINT_ARGSPEC"),
     ("restore_target", "_restore_request", "RESTORE_ARGSPEC"),
+    ("fleet", "_fleet", "VMS_ARGSPEC"),
 ]
 
 

@@ -167,7 +167,7 @@ def test_watch_jobs_lists_once_per_round_and_reads_each_job_once():
 def test_jobs_that_end_together_are_read_side_by_side():
     import threading
 
-    ids = ["j%d" % i for i in range(12)]
+    ids = ["j%d" % i for i in range(j.READ_CONCURRENCY + 2)]
     reader = FakeReader(dict((k, ["Completed"]) for k in ids))
     together = threading.Barrier(j.READ_CONCURRENCY, timeout=5)
     plain_get = reader.get

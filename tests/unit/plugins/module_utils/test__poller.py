@@ -295,6 +295,24 @@ class TestWaitUntil:
         assert res == p.WaitResult(False, "Running", 20.0, 5)
         assert t.sleeps == [5.0] * 4
 
+    def test_the_interval_runs_from_one_poll_start_to_the_next(self, t):
+        starts = []
+
+        def fetch():  # each answer takes 3 s
+            starts.append(t.now)
+            t.now += 3.0
+            return len(starts)
+        p.wait_until(fetch, lambda n: n >= 4, timeout=100, interval=10, backoff=1.0, sleep=t.sleep, clock=t.clock)
+        assert starts == [0.0, 10.0, 20.0, 30.0] and t.sleeps == [7.0, 7.0, 7.0]
+
+    def test_a_server_delay_counts_from_its_answer(self, t):
+        def fetch():
+            t.now += 3.0
+            return "running"
+        p.wait_until(fetch, lambda s: False, timeout=30, interval=10, backoff=1.0, sleep=t.sleep, clock=t.clock,
+                     retry_after_from=lambda s: 5)
+        assert t.sleeps[:2] == [5.0, 5.0]
+
     def test_zero_timeout_is_no_wait(self, t):
         res = p.wait_until(lambda: "x", lambda s: False, timeout=0, sleep=t.sleep, clock=t.clock)
         assert (res.done, res.polls, t.sleeps) == (False, 1, [])

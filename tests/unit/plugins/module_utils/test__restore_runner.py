@@ -6,6 +6,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import threading
+
 import pytest
 
 from ansible_collections.azbackup.restore.plugins.module_utils import _restore_runner as rn
@@ -346,6 +348,43 @@ class TestPreflightAndRefusals:
         with pytest.raises(ValidationError):
             runner(az).run(call(), preflight=preflight)
         assert az.posts() == 0
+
+    def test_validation_then_a_last_look_one_after_the_other_for_one_vm(self):
+        az, order = Azure(), []
+        runner(az).run(call(), preflight=lambda: order.append(("checks", az.list_calls)),
+                       validate=lambda: order.append(("validate", az.list_calls)))
+        # the search listed once before the checks; the last look lists after the validation
+        assert order == [("checks", 1), ("validate", 1)] and az.list_calls == 2 and az.posts() == 1
+
+    def test_with_a_shared_job_list_the_last_look_runs_beside_the_validation(self):
+        from ansible_collections.azbackup.restore.plugins.module_utils._fleet import SharedReads
+        az = Azure()
+        both = threading.Barrier(2, timeout=5)
+        real_handle = az.client.handler
+
+        def handle(method, url, p, body):
+            if method == "GET" and url.endswith("/backupJobs") and az.list_calls >= 1:
+                both.wait()  # the last look's listing waits for the validation to be on its way
+            return real_handle(method, url, p, body)
+        az.client.handler = handle
+        with SharedReads(az.client) as shared:  # the real clock: the last look lists anew
+            jobs = PrimaryJobs(az.client, VAULT)
+            out = rn.RestoreRunner(az.client, jobs, sleep=Clock().sleep,
+                                   listing=shared.listing(jobs)).run(call(), validate=both.wait)
+        assert not both.broken and out.changed and az.posts() == 1 and az.list_calls == 2
+
+    def test_a_restore_seen_by_the_last_look_is_attached_to(self):
+        az = Azure()
+
+        def validate():
+            az.jobs = [raw_job("job-other")]  # another run started the same restore meanwhile
+        out = runner(az).run(call(), validate=validate)
+        assert out.attached and out.job_id == "job-other" and az.posts() == 0
+
+    def test_check_mode_validates_without_a_last_look(self):
+        az, ran = Azure(), []
+        runner(az).run(call(), check_mode=True, validate=lambda: ran.append(1))
+        assert ran == [1] and az.list_calls == 1 and az.posts() == 0
 
     def test_fix_refusal_once(self):
         az = Azure(post=[api_error(400, "UserErrorCrossRegionRestoreAccessTokenExpired", "expired"),

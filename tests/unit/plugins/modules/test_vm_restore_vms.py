@@ -62,6 +62,29 @@ class FleetAzure(FakeAzure):
         return [r for r in self.requests if r[0] == "GET" and r[1].split("?")[0].lower().endswith(suffix.lower())]
 
 
+class SideBySide(FleetAzure):
+    """The first GET of each of KINDS is answered only once the first of every other kind has come."""
+
+    KINDS = [("vault", lambda p: p == VAULT.lower()), ("guard", lambda p: p.endswith("/backupresourceguardproxies")),
+             ("jobs", lambda p: p.endswith("/backupjobs")), ("storage", lambda p: "/storageaccounts/" in p),
+             ("points", lambda p: p.endswith("/recoverypoints"))]
+
+    def __init__(self, rsps, parties=None):
+        self.together = threading.Barrier(parties or len(self.KINDS), timeout=5)
+        self.waited = set()
+        super(SideBySide, self).__init__(rsps)
+
+    def handle(self, request):
+        path = request.path_url.split("?")[0].lower()
+        kind = next((k for k, match in self.KINDS if request.method == "GET" and match(path)), None)
+        with self.lock:
+            first = kind is not None and kind not in self.waited
+            self.waited.add(kind)
+        if first:
+            self.together.wait()
+        return super(SideBySide, self).handle(request)
+
+
 @pytest.fixture
 def fleet():
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
@@ -98,6 +121,21 @@ class TestListForm:
         searches = [r for r in fleet.requests[:first_post] if r[1].split("?")[0].endswith("/backupJobs")]
         # The idempotency search: one listing for all VMs, and the look again just before the requests.
         assert 1 <= len(searches) <= 1 + len(NAMES)
+
+    def test_the_reads_before_the_first_request_go_side_by_side(self, monkeypatch):
+        # The first read of each kind waits until the four others are on their way: they must be sent
+        # side by side (one after the other, the first would wait in vain and the barrier break).
+        with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+            fleet = SideBySide(rsps)
+            kind, result = run_main(monkeypatch, ARGS)
+        assert not fleet.together.broken and kind is ExitJson, result
+        assert len(fleet.gets(VAULT)) == 1 and len(fleet.posts("/restore")) == len(NAMES)
+
+    def test_a_missing_vault_is_what_every_vm_reports(self, fleet, monkeypatch):
+        kind, result = run_main(monkeypatch, dict(ARGS, vault_name="rsv-gone"))
+        assert kind is FailJson and not fleet.posts("/restore")
+        assert all(r["failed"] and "rsv-gone" in r["msg"] and r.get("option") == "vault_name"
+                   for r in result["results"]), result["results"]
 
     def test_a_failing_vm_does_not_stop_the_others(self, fleet, monkeypatch):
         fleet.refuse.add("vm-web-02")
@@ -160,8 +198,8 @@ class TestListForm:
     @pytest.mark.parametrize("extra, text", [
         (dict(vm_name="vm-web-01", vm_resource_group="rg-prod"), "mutually exclusive"),
         (dict(recovery_point_id="300"), "mutually exclusive"),
-        (dict(concurrency=0), "concurrency must be between 1 and 50"),
-        (dict(concurrency=51), "concurrency must be between 1 and 50"),
+        (dict(concurrency=0), "concurrency must be between 1 and 100"),
+        (dict(concurrency=101), "concurrency must be between 1 and 100"),
         (dict(vms=[dict(name="vm-web-01")]), "resource_group"),
         (dict(vms=[dict(name="a", resource_group="rg"), dict(name="A", resource_group="RG")]), "more than once"),
     ])
