@@ -50,7 +50,7 @@ RESTORE_TYPES = {
 RECOVERY_TYPE_TO_RESTORE_TYPE = dict((v, k) for k, v in RESTORE_TYPES.items())
 
 JOB_RUNNING = ("InProgress", "Cancelling")
-READ_CONCURRENCY = 50  # job reads of one poll round sent side by side (inside ARM's bucket of 250 reads)
+READ_CONCURRENCY = 100  # job reads of one poll round sent side by side (inside ARM's bucket of 250 reads)
 JOB_SUCCEEDED = ("Completed", "CompletedWithWarnings")
 JOB_FAILED = ("Failed", "Cancelled")
 JOB_TERMINAL = JOB_SUCCEEDED + JOB_FAILED

@@ -183,3 +183,37 @@ class FakeClient(object):
 
     def count(self, method, pattern):
         return len([c for c in self.calls if c[0] == method and re.search(pattern, c[1])])
+
+
+class ExitJson(Exception):
+    """A module's exit_json, caught (its args[0]: the result)."""
+
+
+class FailJson(Exception):
+    """A module's fail_json, caught (its args[0]: the result)."""
+
+
+def run_module_main(monkeypatch, module, args, check_mode=False, client=None):
+    """Run ``module.main()`` with ``args`` against a test client (one attempt per request, no sleeping);
+    returns (ExitJson or FailJson, the result, the module's no_log values)."""
+    from ansible.module_utils.testing import patch_module_args
+
+    from ansible_collections.azbackup.restore.plugins.module_utils import _common, _module, _restore_flavours
+    seen = {}
+
+    def caught(kind):
+        def leave(self, **kw):
+            seen["no_log_values"] = set(self.no_log_values)
+            raise kind(kw)
+        return leave
+    monkeypatch.setattr(_module.AnsibleModule, "exit_json", caught(ExitJson))
+    monkeypatch.setattr(_module.AnsibleModule, "fail_json", caught(FailJson))
+    monkeypatch.setattr(_common, "get_client", lambda p: client() if client else make_client(max_attempts=1))
+    monkeypatch.setattr(_restore_flavours.time, "sleep", lambda s: None)
+    if check_mode:
+        args = dict(args, _ansible_check_mode=True)
+    with patch_module_args(args):
+        with pytest.raises((ExitJson, FailJson)) as e:
+            module.main()
+    return e.type, e.value.args[0], seen["no_log_values"]
+

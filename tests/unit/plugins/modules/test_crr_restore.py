@@ -14,9 +14,6 @@ import time
 import pytest
 import responses
 
-from ansible.module_utils.testing import patch_module_args
-
-from ansible_collections.azbackup.restore.plugins.module_utils import _common, _module, _restore_flavours
 from ansible_collections.azbackup.restore.plugins.module_utils._crr import MASKED
 from ansible_collections.azbackup.restore.plugins.module_utils._errors import (
     AzureApiError,
@@ -32,7 +29,10 @@ from ansible_collections.azbackup.restore.tests.unit.plugins.conftest import (
     SUB,
     VAULT,
     Clock,
+    ExitJson,
+    FailJson,
     make_client,
+    run_module_main,
 )
 
 SA_NE = RGS + "/rg-dr/providers/Microsoft.Storage/storageAccounts/strestorene"
@@ -302,33 +302,9 @@ class TestPreflight:
                      "staging_storage_account", "westeurope")
 
 
-class ExitJson(Exception):
-    pass
-
-
-class FailJson(Exception):
-    pass
-
-
 class TestMain:
     def run_main(self, monkeypatch, args):
-        seen = {}
-
-        def exit_json(self, **kw):
-            seen["no_log_values"] = set(self.no_log_values)
-            raise ExitJson(kw)
-
-        def fail_json(self, **kw):
-            seen["no_log_values"] = set(self.no_log_values)
-            raise FailJson(kw)
-        monkeypatch.setattr(_module.AnsibleModule, "exit_json", exit_json)
-        monkeypatch.setattr(_module.AnsibleModule, "fail_json", fail_json)
-        monkeypatch.setattr(_common, "get_client", lambda p: client())
-        monkeypatch.setattr(_restore_flavours.time, "sleep", lambda s: None)
-        with patch_module_args(args):
-            with pytest.raises((ExitJson, FailJson)) as e:
-                crr_restore.main()
-        return e.type, e.value.args[0], seen["no_log_values"]
+        return run_module_main(monkeypatch, crr_restore, args, client=client)
 
     ARGS = dict(vault_name="rsv-prod", vault_resource_group="rg-vault", vm_name="vm-web-01",
                 vm_resource_group="rg-prod", restore_type="restore_disks", staging_storage_account="strestorene",

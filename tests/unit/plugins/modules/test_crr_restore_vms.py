@@ -17,10 +17,10 @@ import responses
 
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.azbackup.restore.plugins.module_utils import _common, _module, _restore_flavours
+from ansible_collections.azbackup.restore.plugins.module_utils import _common, _restore_flavours
 from ansible_collections.azbackup.restore.plugins.module_utils._crr import MASKED
 from ansible_collections.azbackup.restore.plugins.modules import crr_restore
-from ansible_collections.azbackup.restore.tests.unit.plugins.conftest import SUB
+from ansible_collections.azbackup.restore.tests.unit.plugins.conftest import SUB, ExitJson, FailJson, run_module_main
 from ansible_collections.azbackup.restore.tests.unit.plugins.modules.test_crr_restore import FakeAzure, client, jwt
 
 NAMES = ["vm-web-01", "vm-web-02", "vm-db-01"]
@@ -83,35 +83,9 @@ ARGS = dict(vault_name="rsv-prod", vault_resource_group="rg-vault", restore_type
             vms=[dict(name=n, resource_group="rg-prod") for n in NAMES])
 
 
-class ExitJson(Exception):
-    pass
-
-
-class FailJson(Exception):
-    pass
-
-
 def run_main(monkeypatch, args, check_mode=False):
     """(ExitJson or FailJson, the result, the module's no_log values)."""
-    seen = {}
-
-    def exit_json(self, **kw):
-        seen["no_log_values"] = set(self.no_log_values)
-        raise ExitJson(kw)
-
-    def fail_json(self, **kw):
-        seen["no_log_values"] = set(self.no_log_values)
-        raise FailJson(kw)
-    monkeypatch.setattr(_module.AnsibleModule, "exit_json", exit_json)
-    monkeypatch.setattr(_module.AnsibleModule, "fail_json", fail_json)
-    monkeypatch.setattr(_common, "get_client", lambda p: client())
-    monkeypatch.setattr(_restore_flavours.time, "sleep", lambda s: None)
-    if check_mode:
-        args = dict(args, _ansible_check_mode=True)
-    with patch_module_args(args):
-        with pytest.raises((ExitJson, FailJson)) as e:
-            crr_restore.main()
-    return e.type, e.value.args[0], seen["no_log_values"]
+    return run_module_main(monkeypatch, crr_restore, args, check_mode=check_mode, client=client)
 
 
 def printed(monkeypatch, capsys, args):

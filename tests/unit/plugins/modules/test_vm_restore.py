@@ -12,9 +12,7 @@ import re
 import pytest
 import responses
 
-from ansible.module_utils.testing import patch_module_args
-
-from ansible_collections.azbackup.restore.plugins.module_utils import _common, _module, _restore_flavours
+from ansible_collections.azbackup.restore.plugins.module_utils import _module
 from ansible_collections.azbackup.restore.plugins.module_utils._errors import (
     AzureApiError,
     RestoreFailedError,
@@ -31,7 +29,10 @@ from ansible_collections.azbackup.restore.tests.unit.plugins.conftest import (
     VAULT,
     VM,
     Clock,
+    ExitJson,
+    FailJson,
     make_client,
+    run_module_main,
 )
 
 SA = RGS + "/rg-restore/providers/Microsoft.Storage/storageAccounts/strestorewe"
@@ -384,30 +385,9 @@ class TestFailures:
 # main(): the Ansible side
 
 
-class ExitJson(Exception):
-    pass
-
-
-class FailJson(Exception):
-    pass
-
-
 def run_main(monkeypatch, args, check_mode=False):
-    def exit_json(self, **kw):
-        raise ExitJson(kw)
-
-    def fail_json(self, **kw):
-        raise FailJson(kw)
-    monkeypatch.setattr(_module.AnsibleModule, "exit_json", exit_json)
-    monkeypatch.setattr(_module.AnsibleModule, "fail_json", fail_json)
-    monkeypatch.setattr(_common, "get_client", lambda p: client())
-    monkeypatch.setattr(_restore_flavours.time, "sleep", lambda s: None)
-    if check_mode:
-        args = dict(args, _ansible_check_mode=True)
-    with patch_module_args(args):
-        with pytest.raises((ExitJson, FailJson)) as e:
-            vm_restore.main()
-    return e.type, e.value.args[0]
+    kind, result, dummy = run_module_main(monkeypatch, vm_restore, args, check_mode=check_mode)
+    return kind, result
 
 
 MAIN_ARGS = dict(vault_name="rsv-prod", vault_resource_group="rg-vault", vm_name="vm-web-01",
