@@ -20,6 +20,9 @@ options:
         vault O(vault_name). Every other option applies to each VM.
       - Each VM runs the same sequence as a single-VM task, O(concurrency) VMs at a time, and returns its result in
         RV(results). A VM's failure does not stop the others.
+      - With O(wait=job), each VM runs until its restore names its job, then the jobs of all the VMs are waited for
+        together (one job list per poll round, and one read of each job as it ends); a VM whose job failed, or
+        still runs when O(wait_timeout) (counted from the task's start) runs out, is a failed VM.
       - Mutually exclusive with O(vm_id), O(vm_name), O(vm_resource_group), O(container_name),
         O(protected_item_name), O(recovery_point_id) and O(target_vm_name) (set those per VM).
       - A VM named twice is refused.

@@ -33,9 +33,11 @@ except ImportError:  # the client reports the missing library
 
 from ansible_collections.azbackup.restore.plugins.module_utils import _resource_guard as resource_guard
 from ansible_collections.azbackup.restore.plugins.module_utils._errors import AzBackupError, ValidationError
+from ansible_collections.azbackup.restore.plugins.module_utils._fleet_wait import wait_together
 from ansible_collections.azbackup.restore.plugins.module_utils._protected_items import parse_vm_id
 from ansible_collections.azbackup.restore.plugins.module_utils._recovery_points import FILTERS
 from ansible_collections.azbackup.restore.plugins.module_utils._restore_checks import ResourceCache
+from ansible_collections.azbackup.restore.plugins.module_utils._restore_flavours import restore
 from ansible_collections.azbackup.restore.plugins.module_utils._time import format_time, parse_time
 from ansible_collections.azbackup.restore.plugins.module_utils._vault import read_vault
 
@@ -288,14 +290,22 @@ def _one(run_one, params, vm):
     return result
 
 
-def run_fleet(run_one, params):
+def run_fleet(run_one, params, readers=None, sleep=None, clock=time.monotonic):
     """``run_one(params)`` (one VM's restore, returning its result) for every entry of ``params['vms']``,
     ``params['concurrency']`` at a time; returns the task's result, or raises FleetFailedError when a
-    VM failed and ``fail_on_vm_failure`` is set."""
+    VM failed and ``fail_on_vm_failure`` is set.
+
+    With ``wait=job`` and ``readers`` (a dict that ``run_one`` fills: job id -> the job reader of its VM),
+    each VM runs until its restore names its job (``wait=operation``), then the jobs of all the VMs are
+    waited for together, one job list per poll round (``_fleet_wait``)."""
     check_fleet_options(params)
-    vms = params["vms"]
+    vms, started = params["vms"], clock()
+    together = readers is not None and params.get("wait") == "job"
+    each = dict(params, wait="operation") if together else params
     with ThreadPoolExecutor(max_workers=min(params["concurrency"], len(vms))) as pool:
-        results = list(pool.map(lambda vm: _one(run_one, params, vm), vms))
+        results = list(pool.map(lambda vm: _one(run_one, each, vm), vms))
+    if together:
+        wait_together(results, readers, params, started, sleep=sleep or time.sleep, clock=clock)
     warnings = []
     for result in results:
         warnings.extend("%s: %s" % (result["vm"], w) for w in result.pop("warnings", None) or [])
@@ -306,3 +316,23 @@ def run_fleet(run_one, params):
             len(failed), len(results), "; ".join("%s: %s" % (r["vm"], r["msg"]) for r in failed)),
             results=results, changed=changed)
     return dict(changed=changed, results=results, warnings=warnings)
+
+
+def restore_fleet(client, params, flavour_class, subscription_id, check_mode=False, flavours=None):
+    """The list form of a restore module: each VM of ``params['vms']`` restored by ``restore()`` with its own
+    ``flavour_class``, side by side, sharing one ``SharedReads``; with ``wait=job`` their jobs are waited for
+    together. ``flavours`` (a list, when given) receives each VM's flavour (crr_restore hides the access
+    tokens they fetched)."""
+    readers = {}
+
+    def one(vm_params):
+        flavour = flavour_class(client, vm_params, subscription_id)
+        if flavours is not None:
+            flavours.append(flavour)  # list.append is atomic: the VMs' threads may add theirs at once
+        result = restore(flavour, check_mode=check_mode, shared=shared)
+        if result.get("job_id"):
+            readers[result["job_id"]] = flavour.jobs()
+        return result
+
+    with SharedReads(client) as shared:
+        return run_fleet(one, params, readers=readers)

@@ -346,12 +346,7 @@ template_blob_uri:
 """
 
 from ansible_collections.azbackup.restore.plugins.module_utils._errors import ValidationError
-from ansible_collections.azbackup.restore.plugins.module_utils._fleet import (
-    VMS_ARGSPEC,
-    VMS_CONSTRAINTS,
-    SharedReads,
-    run_fleet,
-)
+from ansible_collections.azbackup.restore.plugins.module_utils._fleet import VMS_ARGSPEC, VMS_CONSTRAINTS, restore_fleet
 from ansible_collections.azbackup.restore.plugins.module_utils._module import AzBackupModule
 from ansible_collections.azbackup.restore.plugins.module_utils._restore_flavours import CrossRegionRestore, restore
 
@@ -413,16 +408,10 @@ def run_vms(module):
     if module.params.get("access_details") is not None:
         raise ValidationError("access_details and vms are mutually exclusive: an access token is for one recovery "
                               "point, so with vms each VM gets its own; leave access_details out", option="access_details")
-    client, subscription_id, flavours = module.client, module.subscription_id, []
-
-    def one(params):
-        flavour = CrossRegionRestore(client, params, subscription_id)
-        flavours.append(flavour)  # list.append is atomic: the VMs' threads may add theirs at once
-        return restore(flavour, check_mode=module.check_mode, shared=shared)
-
+    flavours = []
     try:
-        with SharedReads(client) as shared:
-            return run_fleet(one, module.params)
+        return restore_fleet(module.client, module.params, CrossRegionRestore, module.subscription_id,
+                             check_mode=module.check_mode, flavours=flavours)
     finally:
         for flavour in flavours:
             module.hide(*flavour.secrets)

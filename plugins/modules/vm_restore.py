@@ -522,12 +522,7 @@ template_blob_uri:
   sample: https://strestorewe.blob.core.windows.net/vm-web-01-1a2b3c/azuredeploy1a2b3c.json
 """
 
-from ansible_collections.azbackup.restore.plugins.module_utils._fleet import (
-    VMS_ARGSPEC,
-    VMS_CONSTRAINTS,
-    SharedReads,
-    run_fleet,
-)
+from ansible_collections.azbackup.restore.plugins.module_utils._fleet import VMS_ARGSPEC, VMS_CONSTRAINTS, restore_fleet
 from ansible_collections.azbackup.restore.plugins.module_utils._module import AzBackupModule
 from ansible_collections.azbackup.restore.plugins.module_utils._restore_flavours import PrimaryRestore, restore
 from ansible_collections.azbackup.restore.plugins.module_utils._restore_request import DISK_ACCESS_OPTIONS
@@ -559,10 +554,8 @@ def run(module):
     if not module.params.get("vms"):
         return restore(PrimaryRestore(module.client, module.params, module.subscription_id),
                        check_mode=module.check_mode)
-    client, subscription_id = module.client, module.subscription_id
-    with SharedReads(client) as shared:
-        return run_fleet(lambda params: restore(PrimaryRestore(client, params, subscription_id),
-                                                check_mode=module.check_mode, shared=shared), module.params)
+    return restore_fleet(module.client, module.params, PrimaryRestore, module.subscription_id,
+                         check_mode=module.check_mode)
 
 
 def main():

@@ -48,3 +48,22 @@ def test_six_vms_from_one_task_then_a_rerun_attaches(emu, emu_env):
     again = second.task("fleet")
     assert again["changed"] is False and all(r["attached"] for r in again["results"])
     assert len(restore_posts(emu)) == len(VMS) and len(jobs(emu)) == len(VMS)
+
+
+def test_wait_job_waits_for_all_the_jobs_with_one_job_list_per_round(emu, emu_env):
+    emu.control.update_settings(job_durations={"RestoreDisks": 3})
+    task = dict(TASK, **{"azbackup.restore.vm_restore": dict(TASK["azbackup.restore.vm_restore"], wait="job",
+                                                            poll_interval=1)})
+    result = run_playbook([task], emu_env)
+    assert result.rc == 0, result
+    out = result.task("fleet")
+    assert all(r["job"]["status"] == "Completed" and r["config_blob_uri"] for r in out["results"])
+    log = emu.control.requests()
+    last_post = max(i for i, e in enumerate(log) if e["method"] == "POST" and e["path"].endswith("/restore"))
+    after = log[last_post + 1:]
+    lists = gets(after, "/backupJobs")
+    reads = [e for e in log if e["method"] == "GET" and "/backupjobs/" in e["path"].lower()]
+    # one read of each job after its operation, one as it ended; the lists are the rounds (a few seconds' worth)
+    assert len(reads) == 2 * len(VMS), len(reads)
+    assert 1 <= len(lists) <= 8, len(lists)
+    assert sorted(j["vm_name"] for j in jobs(emu)) == VMS and all(j["status"] == "Completed" for j in jobs(emu))

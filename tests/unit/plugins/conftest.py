@@ -193,9 +193,10 @@ class FailJson(Exception):
     """A module's fail_json, caught (its args[0]: the result)."""
 
 
-def run_module_main(monkeypatch, module, args, check_mode=False, client=None):
-    """Run ``module.main()`` with ``args`` against a test client (one attempt per request, no sleeping);
-    returns (ExitJson or FailJson, the result, the module's no_log values)."""
+def run_module_main(monkeypatch, module, args, check_mode=False, client=None, sleep=None):
+    """Run ``module.main()`` with ``args`` against a test client (one attempt per request; ``time.sleep`` is
+    ``sleep``, by default one that returns at once); returns (ExitJson or FailJson, the result, the module's
+    no_log values)."""
     from ansible.module_utils.testing import patch_module_args
 
     from ansible_collections.azbackup.restore.plugins.module_utils import _common, _module, _restore_flavours
@@ -209,7 +210,7 @@ def run_module_main(monkeypatch, module, args, check_mode=False, client=None):
     monkeypatch.setattr(_module.AnsibleModule, "exit_json", caught(ExitJson))
     monkeypatch.setattr(_module.AnsibleModule, "fail_json", caught(FailJson))
     monkeypatch.setattr(_common, "get_client", lambda p: client() if client else make_client(max_attempts=1))
-    monkeypatch.setattr(_restore_flavours.time, "sleep", lambda s: None)
+    monkeypatch.setattr(_restore_flavours.time, "sleep", sleep or (lambda s: None))
     if check_mode:
         args = dict(args, _ansible_check_mode=True)
     with patch_module_args(args):

@@ -385,8 +385,8 @@ class TestFailures:
 # main(): the Ansible side
 
 
-def run_main(monkeypatch, args, check_mode=False):
-    kind, result, dummy = run_module_main(monkeypatch, vm_restore, args, check_mode=check_mode)
+def run_main(monkeypatch, args, check_mode=False, sleep=None):
+    kind, result, dummy = run_module_main(monkeypatch, vm_restore, args, check_mode=check_mode, sleep=sleep)
     return kind, result
 
 

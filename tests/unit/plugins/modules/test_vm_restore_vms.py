@@ -33,6 +33,7 @@ class FleetAzure(FakeAzure):
         self.lock = threading.Lock()
         self.refuse = set()
         self.lose = set()
+        self.job_failures = set()
         for name in NAMES:
             vm_id = RGS + "/rg-prod/providers/Microsoft.Compute/virtualMachines/" + name
             self.resources[vm_id] = {"location": "westeurope"}
@@ -55,7 +56,11 @@ class FleetAzure(FakeAzure):
 
     def job_doc(self, job_id):
         doc = super(FleetAzure, self).job_doc(job_id)
-        doc["properties"]["entityFriendlyName"] = self.jobs[job_id].get("vm") or "vm-web-01"
+        vm = self.jobs[job_id].get("vm") or "vm-web-01"
+        doc["properties"]["entityFriendlyName"] = vm
+        if vm in self.job_failures and doc["properties"]["status"] != "InProgress":
+            doc["properties"]["status"] = "Failed"
+            doc["properties"]["errorDetails"] = [{"errorCode": "UserErrorDiskQuota", "errorString": "Disk quota"}]
         return doc
 
     def gets(self, suffix):
@@ -136,6 +141,49 @@ class TestListForm:
         assert kind is FailJson and not fleet.posts("/restore")
         assert all(r["failed"] and "rsv-gone" in r["msg"] and r.get("option") == "vault_name"
                    for r in result["results"]), result["results"]
+
+    @staticmethod
+    def ending_after(fleet, rounds):
+        """A sleep after which (the ``rounds``-th) the jobs have ended: each poll round of the wait sleeps
+        once before it."""
+        sleeps = []
+
+        def sleep(seconds):
+            sleeps.append(seconds)
+            if len(sleeps) >= rounds:
+                fleet.job_status = "Completed"
+        return sleep
+
+    def test_wait_job_waits_for_every_job_together(self, fleet, monkeypatch):
+        kind, result = run_main(monkeypatch, dict(ARGS, wait="job", poll_interval=5),
+                                sleep=self.ending_after(fleet, rounds=3))
+        assert kind is ExitJson, result
+        assert all(r["job"]["status"] == "Completed" and r["config_blob_uri"] for r in result["results"])
+        last_post = max(i for i, r in enumerate(fleet.requests) if r[0] == "POST" and r[1].split("?")[0].endswith(
+            "/restore"))
+        after = fleet.requests[last_post + 1:]
+        lists = [r for r in after if r[0] == "GET" and r[1].split("?")[0].endswith("/backupJobs")]
+        reads = [r for r in fleet.requests if r[0] == "GET" and "/backupJobs/" in r[1]]
+        # one job list per round (3), one read of each job after its operation and one as it ended:
+        # not one read of every job in every round (that would be 4 x 4 more)
+        assert len(lists) == 3 and len(reads) == 2 * len(NAMES)
+
+    def test_wait_job_a_failed_job_fails_its_vm_only(self, fleet, monkeypatch):
+        fleet.job_failures.add("vm-db-01")
+        kind, result = run_main(monkeypatch, dict(ARGS, wait="job", fail_on_vm_failure=False),
+                                sleep=self.ending_after(fleet, rounds=1))
+        assert kind is ExitJson, result
+        failed = [r for r in result["results"] if r["failed"]]
+        assert [r["vm"] for r in failed] == ["rg-prod/vm-db-01"]
+        assert "failed: UserErrorDiskQuota" in failed[0]["msg"] or "Disk quota" in failed[0]["msg"], failed[0]["msg"]
+        assert failed[0]["job"]["status"] == "Failed" and failed[0]["changed"] is True
+
+    def test_wait_job_timeout_names_each_running_job(self, fleet, monkeypatch):
+        kind, result = run_main(monkeypatch, dict(ARGS, wait="job", wait_timeout=0), sleep=self.ending_after(fleet, 1000))
+        assert kind is FailJson
+        assert all(r["failed"] and "Timed out" in r["msg"] and r["job_id"] in r["msg"] and "Run again" in r["msg"]
+                   for r in result["results"]), [r["msg"] for r in result["results"]]
+        assert len(fleet.posts("/restore")) == len(NAMES)
 
     def test_a_failing_vm_does_not_stop_the_others(self, fleet, monkeypatch):
         fleet.refuse.add("vm-web-02")
