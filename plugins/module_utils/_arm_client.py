@@ -46,6 +46,7 @@ from ansible_collections.azbackup.restore.plugins.module_utils._errors import (
     redact_url,
 )
 from ansible_collections.azbackup.restore.plugins.module_utils._retry import RetryPolicy, retry_after_from_headers
+from ansible_collections.azbackup.restore.plugins.module_utils._throttle import Pacer
 from ansible_collections.azbackup.restore.plugins.module_utils._version import COLLECTION_VERSION
 
 IDEMPOTENT_METHODS = ("GET", "HEAD", "PUT", "DELETE", "OPTIONS")
@@ -222,14 +223,10 @@ class ArmClient(object):
         self.subscription_id = subscription_id
         self.cloud = cloud
         self.request_count = 0
-        # Threads share the client (a list form runs restores side by side): a 429 pauses every one of
-        # them (ARM throttles per caller, not per thread), and they resume one per ``_spacing`` seconds
-        # from ``_not_before`` on, each at its ``_next_turn``, rather than all at once into the same limit.
         self._lock = threading.Lock()
-        self._not_before = 0.0
-        self._next_turn = 0.0
-        self._spacing = 0.0
-        self._queued = 0
+        # Threads share the client (a list form runs restores side by side): a 429 pauses every one of
+        # them (ARM throttles per caller, not per thread), then they go again gradually (see ``Pacer``).
+        self._pacer = Pacer(sleep, clock)
 
     # -- URLs ---------------------------------------------------------------------------------
     @staticmethod
@@ -306,31 +303,26 @@ class ArmClient(object):
 
     def pause_all(self, delay):
         """No request of any thread sharing the client starts within ``delay`` seconds (after a 429);
-        then the waiting requests go one per ``delay`` seconds until one gets an answer."""
-        with self._lock:
-            self._not_before = max(self._not_before, self._clock() + delay)
-            self._next_turn = max(self._next_turn, self._not_before)
-            self._spacing = delay
+        then the waiting ones go one at a time, ever closer together while Azure answers them."""
+        self._pacer.pause(delay)
 
-    def _honour_pause(self):
+    def _attempt(self, method, url, headers, data, attempt, start):
+        """Send one attempt once no pause holds it (``start``: when its call began, its place in the
+        queue of a pause): ``(response, delay)``; after a 429 ``delay`` pauses every thread
+        (``pause_all``), else it is ``None`` and the answer may speed up a pause's end."""
+        self._pacer.wait_turn(start)
+        started = self._clock()
+        token = self.token_provider.token()
+        check_headers({"Authorization": token})
         with self._lock:
-            now = self._clock()
-            if now >= self._next_turn:
-                return
-            turn = self._next_turn
-            self._next_turn = turn + self._spacing
-            self._queued += 1
-        try:
-            self._sleep(turn - now)
-        finally:
-            with self._lock:
-                self._queued -= 1
-
-    def _answered(self):
-        """An answer other than a 429 with no request waiting for its turn: the next ones go at once."""
-        with self._lock:
-            if not self._queued:
-                self._next_turn = min(self._next_turn, max(self._not_before, self._clock()))
+            self.request_count += 1
+        resp = self._send(method, url, headers, data, token)
+        if resp.status_code != 429:
+            self._pacer.answered(started)
+            return resp, None
+        delay = self.retry.delay(attempt, retry_after_from_headers(resp.headers))
+        self.pause_all(delay)  # waited for by every thread (this one too) before its next request
+        return resp, delay
 
     def _give_up(self, attempt, start, delay):
         return attempt >= self.retry.max_attempts or (self._clock() - start) + delay > self.retry.max_total
@@ -360,19 +352,12 @@ class ArmClient(object):
         while True:
             attempt += 1
             hdrs = self._headers(client_request_id, data, headers)
-            self._honour_pause()
-            token = self.token_provider.token()
-            check_headers({"Authorization": token})
-            with self._lock:
-                self.request_count += 1
             try:
-                resp = self._send(method, full, hdrs, data, token)
+                resp, pause = self._attempt(method, full, hdrs, data, attempt, start)
             except _REQUEST_EXCEPTIONS as exc:
                 self._after_exception(exc, method, full, attempt, start, idempotent)
                 continue
             status = resp.status_code
-            if status != 429:
-                self._answered()
             if (ok is None and 200 <= status < 300) or (ok is not None and status in ok):
                 return ArmResponse(status, resp.headers, self._parse(resp), full)
             if status == 401 and not refreshed:
@@ -381,11 +366,9 @@ class ArmClient(object):
                 continue
             body = self._parse(resp)
             if self.retry.retryable_status(status) and (idempotent or status == 429):
-                delay = self.retry.delay(attempt, retry_after_from_headers(resp.headers))
+                delay = pause if status == 429 else self.retry.delay(attempt, retry_after_from_headers(resp.headers))
                 if not self._give_up(attempt, start, delay):
-                    if status == 429:
-                        self.pause_all(delay)  # slept before the next attempt, by every thread
-                    else:
+                    if status != 429:  # after a 429 the pause is waited for in _attempt
                         self._sleep(delay)
                     continue
                 raise AzureApiError.from_response(status, resp.headers, body, method, full, attempts=attempt)

@@ -697,3 +697,205 @@ class TestHeaderInjection:
         responses.add(responses.GET, BASE + "/x", json={})
         client.request("GET", "/x", headers={"x-ms-custom": "a\tb", "x-bytes": b"v"})
         assert responses.calls[0].request.headers["x-ms-custom"] == "a\tb"
+
+
+class VirtualTime(object):
+    """Virtual time for ``threads`` real threads: ``sleep`` blocks until every one of them sleeps (or
+    has ended), then the time jumps to the earliest wake-up. Deterministic, and nothing really waits."""
+
+    def __init__(self, threads):
+        self.now = 0.0
+        self.running = threads
+        self.wakes = []
+        self.cond = threading.Condition()
+
+    def clock(self):
+        with self.cond:
+            return self.now
+
+    def sleep(self, seconds):
+        assert seconds >= 0
+        with self.cond:
+            wake = self.now + seconds
+            self.wakes.append(wake)
+            self.running -= 1
+            self._advance()
+            try:
+                while self.now < wake:
+                    assert self.cond.wait(10), "virtual time stuck at %s" % self.now
+            finally:
+                self.wakes.remove(wake)
+                self.running += 1
+
+    def done(self):
+        with self.cond:
+            self.running -= 1
+            self._advance()
+
+    def _advance(self):
+        if not self.running and self.wakes:
+            self.now = max(self.now, min(self.wakes))
+            self.cond.notify_all()
+
+
+class Throttling(object):
+    """A ``responses`` callback: answers the requests in the order they arrive with ``answers``
+    (status, headers, seconds the answer takes; an exception as status is raised), then 200 after 0.9 s;
+    logs when each one started."""
+
+    def __init__(self, time, answers):
+        self.time = time
+        self.answers = list(answers)
+        self.starts = []
+        self.lock = threading.Lock()
+
+    def __call__(self, request):
+        with self.lock:
+            self.starts.append((self.time.clock(), request.url[len(BASE):]))
+            status, headers, latency = self.answers.pop(0) if self.answers else (200, {}, 0.9)
+        self.time.sleep(latency)
+        if isinstance(status, Exception):
+            raise status
+        return status, headers, "{}"
+
+    def times(self):
+        return [when for when, dummy in self.starts]
+
+
+def run_threads(targets, done=lambda: None):
+    """Run each callable in a thread of its own, wait for all; re-raise the first error."""
+    errors = []
+
+    def run(target):
+        try:
+            target()
+        except BaseException as e:  # pylint: disable=broad-except
+            errors.append(e)
+        finally:
+            done()
+    threads = [threading.Thread(target=run, args=(t,)) for t in targets]
+    for t in threads:
+        t.daemon = True
+        t.start()
+    for t in threads:
+        t.join(30)
+    assert not any(t.is_alive() for t in threads)
+    if errors:
+        raise errors[0]
+
+
+class TestThrottlingAcrossThreads:
+    """One client shared by threads: a 429 pauses them all; after its Retry-After the waiting requests
+    go one at a time, first come first served (a retry keeps its call's place), D seconds apart at
+    first, half as far apart after each answer (not a 429), until the spacing is below 0.05 s or nobody
+    waits: then they go freely."""
+
+    def throttled(self, answers, arrivals, retry=None):
+        """Thread 0 sends at 0 s, the others at their ``arrivals`` (virtual seconds); the log of starts."""
+        vt = VirtualTime(1 + len(arrivals))
+        azure = Throttling(vt, answers)
+        for i in range(1 + len(arrivals)):
+            responses.add_callback(responses.GET, BASE + "/vm/%d" % i, callback=azure)
+        client = ArmClient(BASE, FakeTokens(), retry=retry or RetryPolicy(max_attempts=4, jitter=0.0), sleep=vt.sleep,
+                           clock=vt.clock)
+
+        def later(i, when):
+            vt.sleep(when)
+            client.get("/vm/%d" % i)
+        run_threads([lambda: client.get("/vm/0")] + [lambda i=i, w=w: later(i, w) for i, w in enumerate(arrivals, 1)],
+                    done=vt.done)
+        return azure
+
+    @responses.activate
+    def test_after_the_probe_they_go_ever_closer_then_freely(self):
+        azure = self.throttled([(429, {"Retry-After": "8"}, 0.0)] + [(200, {}, 0.01)] * 10,
+                               arrivals=[1, 2, 3, 4, 5, 6, 7, 7.5, 7.6, 7.7])
+        times = azure.times()
+        # 8 s: the probe (the throttled request, first to wait); each answer 0.01 s later halves the spacing
+        assert times[:9] == pytest.approx([0.0, 8.0, 12.0, 14.0, 15.0, 15.5, 15.75, 15.875, 15.9375]), times
+        # in the order they came; the answer at 15.9475 s brings the spacing below 0.05 s: the last three at once
+        assert [url for dummy, url in azure.starts[:9]] == ["/vm/%d" % i for i in (0, 0, 1, 2, 3, 4, 5, 6, 7)]
+        assert len(times) == 12 and all(15.9475 <= t <= 16.2 for t in times[9:]), times
+
+    @responses.activate
+    def test_a_429_meanwhile_starts_again_from_its_retry_after(self):
+        azure = self.throttled([(429, {"Retry-After": "8"}, 0.0), (200, {}, 0.1), (429, {"Retry-After": "2"}, 0.1)] +
+                               [(200, {}, 0.1)] * 5, arrivals=[1, 2, 3, 4])
+        times = azure.times()
+        # 8 s: the probe; 12 s: the next one, throttled at 12.1 s for 2 s: nothing until 14.1 s, then 2 s
+        # apart (its Retry-After, not the 1 s the spacing had come down to), halving again; the throttled
+        # one goes first again: it came before the others
+        assert times == pytest.approx([0.0, 8.0, 12.0, 14.1, 15.1, 15.6, 15.85]), times
+        assert [url for dummy, url in azure.starts] == ["/vm/%d" % i for i in (0, 0, 1, 1, 2, 3, 4)]
+
+    @responses.activate
+    def test_no_request_before_retry_after(self):
+        # /vm/1 was sent before the 429 came (at 0.1 s): its answer at 2.05 s neither ends the pause nor
+        # hastens it; /vm/5 comes after the Retry-After ran out (8.15 s): it waits for its turn behind the others
+        azure = self.throttled([(429, {"Retry-After": "8"}, 0.1), (200, {}, 2.0)] + [(200, {}, 0.9)] * 5,
+                               arrivals=[0.05, 1, 3, 6.5, 8.15])
+        times = azure.times()
+        assert times[:2] == [0.0, 0.05] and azure.starts[1][1] == "/vm/1"
+        assert times[2:5] == pytest.approx([8.1, 12.1, 14.1]), times  # the probe answered at 9 s: 4 s, then 2 s
+        assert len(times) == 7 and min(times[2:]) >= 8.1
+        assert [url for dummy, url in azure.starts[2:]] == ["/vm/%d" % i for i in (0, 2, 3, 4, 5)]
+
+    @responses.activate
+    def test_a_probe_without_answer_lets_the_next_one_go(self):
+        reset = requests.exceptions.ConnectionError("Connection reset by peer")
+        azure = self.throttled([(429, {"Retry-After": "8"}, 0.0), (reset, {}, 0.9)] + [(200, {}, 0.1)] * 5,
+                               arrivals=[1, 2, 3], retry=RetryPolicy(max_attempts=4, jitter=0.0, backoff_base=10))
+        times = azure.times()
+        # 8 s: the probe, its connection lost at 8.9 s (no answer: the spacing stays 8 s; it retries 20 s
+        # later); 16 s: the next in the queue all the same; answered, 4 s later the one after, then 2 s;
+        # nobody waits when that one is answered: the probe's retry goes at once at 28.9 s
+        assert times == pytest.approx([0.0, 8.0, 16.0, 20.0, 22.0, 28.9]), times
+        assert [url for dummy, url in azure.starts] == ["/vm/%d" % i for i in (0, 0, 1, 2, 3, 0)]
+
+    @responses.activate
+    def test_a_429_given_up_still_pauses_the_client(self, clock):
+        c = ArmClient(BASE, FakeTokens(), retry=RetryPolicy(max_attempts=1), sleep=clock.sleep, clock=clock.clock)
+        responses.add(responses.GET, BASE + VAULT, status=429, headers={"Retry-After": "7"})
+        responses.add(responses.GET, BASE + "/other", json={})
+        responses.add(responses.GET, BASE + "/third", json={})
+        with pytest.raises(AzureApiError):
+            c.get(VAULT)
+        assert clock.sleeps == []
+        c.get("/other")  # another thread's request, say: it waits the Retry-After, alone
+        assert clock.sleeps == [7.0] and c.request_count == 2
+        c.get("/third")  # answered with nobody waiting: the pause is over
+        assert clock.sleeps == [7.0] and c.request_count == 3
+
+    @responses.activate
+    def test_real_threads_and_clock(self):
+        lock = threading.Lock()
+        answers = [(429, {"Retry-After": "0.4"}, 0.0)]
+        log = []
+        slept = threading.Event()
+
+        def answer(request):
+            with lock:
+                start = time.monotonic()
+                status, headers, latency = answers.pop(0) if answers else (200, {}, 0.02)
+            time.sleep(latency)
+            with lock:
+                log.append((start, time.monotonic(), status))
+            return status, headers, "{}"
+
+        def sleep(seconds):
+            slept.set()  # the 429 has paused the client: the others start
+            time.sleep(seconds)
+        for i in range(6):
+            responses.add_callback(responses.GET, BASE + "/vm/%d" % i, callback=answer)
+        client = ArmClient(BASE, FakeTokens(), retry=RetryPolicy(max_attempts=4, jitter=0.0), sleep=sleep)
+        run_threads([lambda: client.get("/vm/0")] +
+                    [lambda i=i: slept.wait(10) and client.get("/vm/%d" % i) for i in range(1, 6)])
+        log.sort()
+        assert [status for dummy, dummy, status in log] == [429] + [200] * 6
+        starts = [start for start, dummy, dummy in log]
+        assert starts[1] >= log[0][1] + 0.4 - 0.01  # the probe: not before the Retry-After
+        gaps = [b - a for a, b in zip(starts[1:], starts[2:])]
+        # 0.2 s, 0.1 s, 0.05 s (each answered within 0.02 s), then the spacing is below 0.05 s: the last two
+        # at once; not all at once after the probe, nor one per 0.4 s
+        assert gaps[0] >= 0.19 and gaps[1] >= 0.09 and gaps[2] >= 0.04, gaps
+        assert starts[-1] <= starts[1] + 0.35 + 0.02 + 0.25 + 0.3, gaps
