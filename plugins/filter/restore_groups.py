@@ -67,10 +67,7 @@ _value:
       vm-app-002: {leader: vm-app-001, from: 1, to: 2}
 """
 
-try:
-    from collections.abc import Mapping
-except ImportError:  # pragma: no cover
-    from collections import Mapping
+from collections.abc import Mapping
 
 from ansible_collections.azbackup.restore.plugins.filter.restore_results import restore_failures, restore_results
 

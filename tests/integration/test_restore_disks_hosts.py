@@ -14,7 +14,7 @@ import tempfile
 
 from playbook import run_playbook
 
-from test_roles import fast, jobs, restore_posts  # noqa: F401 (fast: a fixture)
+from test_roles import jobs, restore_posts
 
 HOSTS = ["vm-app-%03d" % i for i in range(1, 6)]
 

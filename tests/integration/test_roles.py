@@ -13,8 +13,6 @@ import os
 import threading
 import time
 
-import pytest
-
 from playbook import REPO, run_playbook
 
 PLAYBOOKS = os.path.join(REPO, "playbooks")
@@ -67,14 +65,6 @@ def points(emu, vm):
 
 def changed_loop_items(result, suffix):
     return [r for r in task_results(result, suffix) if r.get("_state") == "item_ok" and r.get("changed")]
-
-
-@pytest.fixture
-def fast(emu):
-    """Restore jobs of about a second."""
-    emu.control.update_settings(job_durations={"RestoreDisks": 1, "OriginalLocation": 1, "AlternateLocation": 1,
-                                               "CrossRegionRestore": 1})
-    return emu
 
 
 def test_restore_disks_playbook_restores_both_vms_once(fast, emu_env):

@@ -52,8 +52,8 @@ def test_six_vms_from_one_task_then_a_rerun_attaches(emu, emu_env):
 
 def test_wait_job_waits_for_all_the_jobs_with_one_job_list_per_round(emu, emu_env):
     emu.control.update_settings(job_durations={"RestoreDisks": 3})
-    task = dict(TASK, **{"azbackup.restore.vm_restore": dict(TASK["azbackup.restore.vm_restore"], wait="job",
-                                                            poll_interval=1)})
+    args = dict(TASK["azbackup.restore.vm_restore"], wait="job", poll_interval=1)
+    task = dict(TASK, **{"azbackup.restore.vm_restore": args})
     result = run_playbook([task], emu_env)
     assert result.rc == 0, result
     out = result.task("fleet")

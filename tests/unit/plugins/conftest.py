@@ -217,4 +217,3 @@ def run_module_main(monkeypatch, module, args, check_mode=False, client=None, sl
         with pytest.raises((ExitJson, FailJson)) as e:
             module.main()
     return e.type, e.value.args[0], seen["no_log_values"]
-

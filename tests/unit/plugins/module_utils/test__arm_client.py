@@ -755,7 +755,7 @@ class Throttling(object):
             status, headers, latency = self.answers.pop(0) if self.answers else (200, {}, 0.9)
         self.time.sleep(latency)
         if isinstance(status, Exception):
-            raise status
+            raise status  # pylint: disable=raising-bad-type
         return status, headers, "{}"
 
     def times(self):
