@@ -13,8 +13,9 @@ version_added: 0.2.0
 author:
   - azbackup.restore contributors
 description:
-  - Puts each restore a loop of M(azbackup.restore.vm_restore) or M(azbackup.restore.crr_restore)
-    started (with O(azbackup.restore.vm_restore#module:wait=none)) back together with its job as
+  - Puts each restore a loop of M(azbackup.restore.vm_restore) or M(azbackup.restore.crr_restore), or one task
+    with their list form, started (with O(azbackup.restore.vm_restore#module:wait=none) or
+    O(azbackup.restore.vm_restore#module:wait=operation)) back together with its job as
     M(azbackup.restore.restore_job_info) read it, and returns one entry per VM in the order of the
     loop. This is the fact the roles of the collection publish (C(restore_disks_results),
     C(replace_disks_results), C(secondary_region_restore_results)).
