@@ -149,6 +149,11 @@ class SharedReads(object):
             raise entry["error"].reworded(entry["error"].msg)
         return entry["value"]
 
+    def once(self, key, read):
+        """``read()`` once per task for ``key`` (a tuple naming what is read); its value, or its refusal, to
+        every VM that asks."""
+        return self._read_once(("once",) + tuple(key), read)
+
     def vault(self, item):
         """The vault of ``item``, read once (a refusal is repeated to every VM of that vault)."""
         return self._read_once(("vault", item.vault_id.lower()), lambda: read_vault(self.client, item))

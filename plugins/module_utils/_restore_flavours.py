@@ -167,11 +167,16 @@ class CrossRegionRestore(PrimaryRestore):
             add_secret(token)
 
     def locate(self, vault):
-        """The vault's secondary region (refused without cross-region restore)."""
-        require_crr(self.client, self.item, vault)
+        """The vault's secondary region (refused without cross-region restore); in a list of VMs, read
+        once for the vault."""
+        vault_id, given = self.item.vault_id.lower(), self.params.get("secondary_region")
+        self._once(("crr", vault_id), lambda: require_crr(self.client, self.item, vault))
         self.vault = vault
-        self.region = _crr.secondary_region_of(self.client, self.subscription_id, vault,
-                                               self.params.get("secondary_region"))
+        self.region = self._once(("secondary region", vault_id, given), lambda: _crr.secondary_region_of(
+            self.client, self.subscription_id, vault, given))
+
+    def _once(self, key, read):
+        return self.shared.once(key, read) if self.shared is not None else read()
 
     def recovery_points(self):
         return RecoveryPoints(self.client, self.item, secondary=True, region=self.region, api_version=self.api_version)
@@ -201,7 +206,8 @@ class CrossRegionRestore(PrimaryRestore):
         if self.given and not fresh and _crr.access_details_problem(self.given, point["name"]) is None:
             self.token_source = "given"
             return dict(self.given)
-        aad = _crr.get_aad_properties(self.client, self.subscription_id, self.region, api_version=self.api_version)
+        aad = self._once(("aad", self.subscription_id, self.region, self.api_version), lambda: _crr.get_aad_properties(
+            self.client, self.subscription_id, self.region, api_version=self.api_version))
         details = _crr.request_access_token(self.client, self.item, point["name"], aad, api_version=self.api_version)
         self._remember(details.get("accessTokenString"))
         self.token_source = "refreshed" if self.given else "fetched"

@@ -118,11 +118,21 @@ class TestListForm:
         assert all(r["request"]["crossRegionRestoreAccessDetails"]["accessTokenString"] == MASKED
                    for r in result["results"])
 
-    def test_the_vault_is_read_once(self, fleet, monkeypatch):
+    def test_the_vault_paired_region_and_aad_properties_are_read_once(self, fleet, monkeypatch):
         kind, result, dummy = run_main(monkeypatch, ARGS)
         assert kind is ExitJson
-        vault_gets = [r for r in fleet.requests if r[0] == "GET" and r[1].split("?")[0].endswith("/vaults/rsv-prod")]
-        assert len(vault_gets) == 1
+
+        def gets(suffix):
+            return [r for r in fleet.requests if r[0] == "GET" and r[1].split("?")[0].lower().endswith(suffix)]
+        assert len(gets("/vaults/rsv-prod")) == 1
+        assert len(gets("/locations")) == 1  # the paired region
+        assert len(gets("/backupaadproperties")) == 1
+        assert len(fleet.posts("/accessToken")) == len(NAMES)  # but a token per VM
+
+    def test_a_paired_region_given_is_not_read(self, fleet, monkeypatch):
+        kind, result, dummy = run_main(monkeypatch, dict(ARGS, secondary_region="North Europe"))
+        assert kind is ExitJson and all(r["secondary_region"] == "northeurope" for r in result["results"])
+        assert not [r for r in fleet.requests if r[0] == "GET" and r[1].split("?")[0].lower().endswith("/locations")]
 
     def test_rerun_attaches_without_a_token(self, fleet, monkeypatch):
         run_main(monkeypatch, ARGS)
