@@ -11,7 +11,9 @@ Each VM keeps what a single run guarantees (its own checks and validation, the i
 no blind repeat of its restore request, check mode); a VM's failure is its own result and does not
 stop the others. The threads share one client (one token; a 429 pauses them all) and a ``SharedReads``:
 the vault and its resource guard, the target resources (storage account, resource group, network) and
-the job list searched before the restore requests. After its restore request each VM lists the jobs anew.
+the job list searched before the restore requests, sent side by side when the first VM starts. After its
+restore request each VM lists the jobs anew; with ``wait=job`` their jobs are then waited for together
+(``_fleet_wait``).
 """
 
 from __future__ import absolute_import, division, print_function
