@@ -14,26 +14,33 @@ author:
   - azbackup.restore contributors
 description:
   - The role C(azbackup.restore.restore_disks) in the one-host-per-VM layout (an inventory host per VM, the
-    role delegated to C(localhost)) describes each host's restores (its VMs and a digest of its other role
-    variables), and this filter plans them once for the play. The hosts with the same digest form a group,
-    in play order; the first host of a group (its leader) restores every VM of the group with one
-    M(azbackup.restore.vm_restore) task and waits for their jobs once.
-  - Returns C(groups) (digest -> C(leader), C(vms), C(results_args), C(wait), C(fail_on_job_failure)) and
-    C(hosts) (host -> C(leader), and C(from) and C(to), the slice of the group's VMs that are the host's).
-    A host without a description, or whose description holds a C(problem), takes no part.
+    role delegated to C(localhost)) describes each host's restores (its role variables but the credentials,
+    and a digest of the credentials), and this filter plans them once for the play. The hosts whose
+    variables are the same apart from C(restore_disks_vms), credentials included, form a group, in play order; the first host of a group (its leader) restores
+    every VM of the group with one M(azbackup.restore.vm_restore) task and waits for their jobs once.
+  - Each host's VMs become entries of O(azbackup.restore.vm_restore#module:vms), with what the role lets a VM
+    set for itself (a recovery point id wins over the role's recovery point filters for that VM;
+    C(disk_luns), C(restore_os_disk_only), C(target_zone), C(target_vm_name), which defaults to the VM's name
+    and C(restore_disks_target_vm_name_suffix) when C(restore_disks_restore_type=new_vm)).
+  - Returns C(groups) (a digest of the group's variables -> C(leader), C(vms), C(results_args), C(wait), C(fail_on_job_failure)),
+    C(hosts) (host -> C(leader), C(group), and C(from) and C(to), the slice of the group's VMs that are the
+    host's) and
+    C(refused) (host -> why its variables are refused; that host takes no part and sends nothing). A host
+    without a description takes no part either.
   - The companion filter C(azbackup.restore.restore_shares), in the same file, takes such a plan and each
     leader's C(started) (its M(azbackup.restore.vm_restore) result) and C(jobs) (the
     M(azbackup.restore.restore_job_info) result of its wait), and returns for each host of the plan its
     C(started) (its part of the results, their C(changed) and warnings), C(jobs) (the jobs of its VMs),
     C(results) (the C(azbackup.restore.restore_results) entries of its VMs, or V(null) when the group's task
-    did not return any) and C(verdict) (empty, or why the host fails). It takes the option C(check_mode).
+    did not return any or the host was refused) and C(verdict) (empty, or why the host fails). It takes the
+    option C(check_mode).
 positional: _input
 options:
   _input:
     description:
       - The play's hosts, in order, each with its description or V(null), as pairs C([host, description]).
-      - A description has C(sig), C(vms) (entries of O(azbackup.restore.vm_restore#module:vms)), C(problem),
-        C(results_args), C(wait) and C(fail_on_job_failure).
+      - A description has C(vars) (the role's variables but C(restore_disks_auth), variable name -> value) and
+        C(auth) (a digest of C(restore_disks_auth)).
     type: list
     elements: list
     required: true
@@ -63,28 +70,105 @@ _value:
         wait: true
         fail_on_job_failure: true
     hosts:
-      vm-app-001: {leader: vm-app-001, from: 0, to: 1}
-      vm-app-002: {leader: vm-app-001, from: 1, to: 2}
+      vm-app-001: {leader: vm-app-001, group: 0ec371, from: 0, to: 1}
+      vm-app-002: {leader: vm-app-001, group: 0ec371, from: 1, to: 2}
+    refused:
+      vm-app-003: restore_disks needs restore_disks_vault_name, ...
 """
 
+import hashlib
+import json
 from collections.abc import Mapping
+
+from ansible.module_utils.parsing.convert_bool import boolean
 
 from ansible_collections.azbackup.restore.plugins.filter.restore_results import restore_failures, restore_results
 
 
+_PREFIX = "restore_disks_"
+REFUSAL = (
+    "restore_disks needs restore_disks_vault_name, restore_disks_vault_resource_group, "
+    "restore_disks_staging_storage_account and a non-empty restore_disks_vms list whose entries each have an id, "
+    "or a name and a resource_group. restore_disks_restore_type=new_vm also needs "
+    "restore_disks_target_resource_group, restore_disks_target_virtual_network and restore_disks_target_subnet. "
+    "restore_disks_restore_os_disk_only and restore_disks_disk_luns exclude each other.")
+
+
+def _flag(value):
+    return boolean(value, strict=False)
+
+
+def _refused(opt, vms):
+    """Whether the role's variables (``opt``, without their prefix) are refused, before anything is sent."""
+    new_vm = opt.get("restore_type") == "new_vm"
+    return (not (opt.get("vault_name") and opt.get("vault_resource_group") and opt.get("staging_storage_account"))
+            or not vms or not all(isinstance(vm, Mapping) and (vm.get("id") or (vm.get("name") and vm.get("resource_group")))
+                                  for vm in vms)
+            or (new_vm and not (opt.get("target_resource_group") and opt.get("target_virtual_network")
+                                and opt.get("target_subnet")))
+            or (_flag(opt.get("restore_os_disk_only", False)) and bool(opt.get("disk_luns"))))
+
+
+def _entry(opt, vm):
+    """A VM's entry of vm_restore's vms: the VM, and what the role lets a VM set for itself (a point id wins over
+    the role's recovery point filters for that VM); keys without a value are left out."""
+    os_only = _flag(vm.get("restore_os_disk_only", opt.get("restore_os_disk_only", False)))
+    luns = [] if os_only else (vm.get("disk_luns") or opt.get("disk_luns") or [])
+    vm_id = vm.get("id") or None
+    name = vm.get("name") or (vm_id or "").split("/")[-1]
+    entry = dict(
+        id=vm_id,
+        name=None if vm_id else vm.get("name"),
+        resource_group=None if vm_id else vm.get("resource_group"),
+        recovery_point_id=vm.get("recovery_point_id") or opt.get("recovery_point_id") or None,
+        disk_luns=list(luns) or None,
+        restore_os_disk_only=os_only,
+        target_zone=vm.get("target_zone") or opt.get("target_zone") or None,
+        target_vm_name=(vm.get("target_vm_name") or "%s%s" % (name, opt.get("target_vm_name_suffix") or ""))
+        if opt.get("restore_type") == "new_vm" else None)
+    return dict((k, v) for k, v in entry.items() if v is not None)
+
+
+def describe(variables):
+    """One host's restores, from its role variables (name -> value): why they are refused (or empty), its VMs
+    (entries of vm_restore's vms), what reading and judging its results needs."""
+    opt = dict((k[len(_PREFIX):], v) for k, v in (variables or {}).items() if k.startswith(_PREFIX))
+    vms = opt.get("vms") if isinstance(opt.get("vms"), list) else []
+    problem = REFUSAL if _refused(opt, vms) else ""
+    return dict(
+        problem=problem,
+        vms=[] if problem else [_entry(opt, vm) for vm in vms],
+        results_args=dict(restore_type=opt.get("restore_type"), staging_storage_account=opt.get("staging_storage_account"),
+                          target_resource_group=opt.get("target_resource_group")),
+        wait=_flag(opt.get("wait", True)),
+        fail_on_job_failure=_flag(opt.get("fail_on_job_failure", True)))
+
+
+def _digest(call):
+    """What a host shares with the others of its group: its variables but restore_disks_vms, and the digest of
+    its credentials."""
+    shared = dict((k, v) for k, v in (call.get("vars") or {}).items() if k != _PREFIX + "vms")
+    return hashlib.sha1(json.dumps([call.get("auth"), shared], sort_keys=True, default=str).encode("utf-8")).hexdigest()
+
+
 def restore_groups(calls):
     """The plan of the hosts' restores: ``calls`` is ``[[host, description or None], ...]`` in play order."""
-    groups, hosts = {}, {}
+    groups, hosts, refused = {}, {}, {}
     for host, call in calls or []:
-        if not isinstance(call, Mapping) or call.get("problem"):
+        if not isinstance(call, Mapping):
             continue
-        group = groups.setdefault(call["sig"], dict(
-            leader=host, vms=[], results_args=dict(call.get("results_args") or {}), wait=call.get("wait", True),
-            fail_on_job_failure=call.get("fail_on_job_failure", True)))
-        hosts[host] = dict(leader=group["leader"], **{"from": len(group["vms"]), "to": len(group["vms"]) +
-                                                      len(call.get("vms") or [])})
-        group["vms"].extend(call.get("vms") or [])
-    return dict(groups=groups, hosts=hosts)
+        mine = describe(call.get("vars"))
+        if mine["problem"]:
+            refused[host] = mine["problem"]
+            continue
+        key = _digest(call)
+        group = groups.setdefault(key, dict(
+            leader=host, vms=[], results_args=mine["results_args"], wait=mine["wait"],
+            fail_on_job_failure=mine["fail_on_job_failure"]))
+        hosts[host] = dict(leader=group["leader"], group=key,
+                           **{"from": len(group["vms"]), "to": len(group["vms"]) + len(mine["vms"])})
+        group["vms"].extend(mine["vms"])
+    return dict(groups=groups, hosts=hosts, refused=refused)
 
 
 def _waited(started):
@@ -118,7 +202,8 @@ def _share(group, started, jobs, results, place, check_mode):
 
 def restore_shares(plan, leaders, check_mode=False):
     """Each host's share of its group's outcome; ``leaders``: leader -> dict(started=..., jobs=...), a
-    leader that is missing (it failed) or whose task returned no results failing every host of its group."""
+    leader that is missing (it failed) or whose task returned no results failing every host of its group; a
+    refused host's verdict is why it was refused."""
     out = {}
     for group in (plan.get("groups") or {}).values():
         lead = (leaders or {}).get(group["leader"]) or {}
@@ -129,6 +214,8 @@ def restore_shares(plan, leaders, check_mode=False):
         for host, place in (plan.get("hosts") or {}).items():
             if place["leader"] == group["leader"]:
                 out[host] = _share(group, started, jobs, results, place, check_mode)
+    for host, problem in (plan.get("refused") or {}).items():
+        out[host] = dict(started=dict(changed=False, results=[], warnings=[]), jobs={}, results=None, verdict=problem)
     return out
 
 
