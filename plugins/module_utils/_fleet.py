@@ -37,6 +37,7 @@ from ansible_collections.azbackup.restore.plugins.module_utils import _resource_
 from ansible_collections.azbackup.restore.plugins.module_utils._errors import AzBackupError, ValidationError
 from ansible_collections.azbackup.restore.plugins.module_utils._fleet_wait import wait_together
 from ansible_collections.azbackup.restore.plugins.module_utils._protected_items import parse_vm_id
+from ansible_collections.azbackup.restore.plugins.module_utils._read_once import ReadOnce
 from ansible_collections.azbackup.restore.plugins.module_utils._recovery_points import FILTERS
 from ansible_collections.azbackup.restore.plugins.module_utils._restore_checks import ResourceCache
 from ansible_collections.azbackup.restore.plugins.module_utils._restore_flavours import restore
@@ -115,8 +116,8 @@ class SharedReads(object):
         self._pool = ThreadPoolExecutor(max_workers=PREFETCH_THREADS)
         _keep_connections(client, MAX_CONCURRENCY + PREFETCH_THREADS)
         self.resources = ResourceCache(client)
-        self._once = {}
-        self._once_lock = threading.Lock()
+        self._once = ReadOnce()
+        self._prefetch_lock = threading.Lock()
         self._prefetched = set()
         self._listings = {}
         self._listing_lock = threading.Lock()
@@ -131,44 +132,24 @@ class SharedReads(object):
     def close(self):
         self._pool.shutdown(wait=True)
 
-    def _read_once(self, key, read):
-        """``read()`` the first time ``key`` is asked for; its value (or its error) every time. Reads of
-        other keys go on meanwhile."""
-        with self._once_lock:
-            entry = self._once.get(key)
-            first = entry is None
-            if first:
-                entry = self._once[key] = dict(done=threading.Event(), value=None, error=None)
-        if first:
-            try:
-                entry["value"] = read()
-            except AzBackupError as e:
-                entry["error"] = e
-            finally:
-                entry["done"].set()
-        entry["done"].wait()
-        if entry["error"] is not None:
-            raise entry["error"].reworded(entry["error"].msg)
-        return entry["value"]
-
     def once(self, key, read):
         """``read()`` once per task for ``key`` (a tuple naming what is read); its value, or its refusal, to
         every VM that asks."""
-        return self._read_once(("once",) + tuple(key), read)
+        return self._once.get(("once",) + tuple(key), read)
 
     def vault(self, item):
         """The vault of ``item``, read once (a refusal is repeated to every VM of that vault)."""
-        return self._read_once(("vault", item.vault_id.lower()), lambda: read_vault(self.client, item))
+        return self._once.get(("vault", item.vault_id.lower()), lambda: read_vault(self.client, item))
 
     def guard(self, vault_id, api_version):
         """The resource guard that protects restores of the vault (or None), read once."""
-        return self._read_once(("guard", vault_id.lower(), api_version),
-                               lambda: resource_guard.restore_guard(self.client, vault_id, api_version=api_version))
+        return self._once.get(("guard", vault_id.lower(), api_version),
+                              lambda: resource_guard.restore_guard(self.client, vault_id, api_version=api_version))
 
     def prefetch(self, key, *reads):
         """Start ``reads`` (callables, their errors left for the VM that needs the value to meet again)
         in the background, the first time ``key`` is given."""
-        with self._once_lock:
+        with self._prefetch_lock:
             if key in self._prefetched:
                 return
             self._prefetched.add(key)

@@ -13,12 +13,12 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import re
-import threading
 
 from ansible_collections.azbackup.restore.plugins.module_utils import _api_versions as api
 from ansible_collections.azbackup.restore.plugins.module_utils import _resource_id as rid
 from ansible_collections.azbackup.restore.plugins.module_utils._errors import AzureApiError, ValidationError
 from ansible_collections.azbackup.restore.plugins.module_utils._jobs import same_name
+from ansible_collections.azbackup.restore.plugins.module_utils._read_once import ReadOnce
 from ansible_collections.azbackup.restore.plugins.module_utils._recovery_points import needs_rehydration
 from ansible_collections.azbackup.restore.plugins.module_utils._restore_request import (
     DISK_ACCESS_OPTIONS,
@@ -312,32 +312,27 @@ class ResourceCache(object):
 
     def __init__(self, client):
         self.client = client
-        self._cache = {}
+        self._reads = ReadOnce()
         self._not_found = {}
-        self._lock = threading.Lock()
-        self._key_locks = {}
 
     def get(self, resource_id, api_version):
-        key = resource_id.lower()
-        with self._lock:
-            key_lock = self._key_locks.setdefault(key, threading.Lock())
-        with key_lock:
-            if key not in self._cache:
-                try:
-                    self._cache[key] = self.client.get(resource_id, api_version=api_version).body or {}
-                except AzureApiError as e:
-                    if e.status_code != 404:
-                        raise e.with_context("Failed to read %s" % resource_id)
-                    self._not_found[key] = e
-                    self._cache[key] = None
-            return self._cache[key]
+        return self._reads.get(resource_id.lower(), lambda: self._read(resource_id, api_version))
+
+    def _read(self, resource_id, api_version):
+        try:
+            return self.client.get(resource_id, api_version=api_version).body or {}
+        except AzureApiError as e:
+            if e.status_code != 404:
+                raise e.with_context("Failed to read %s" % resource_id)
+            self._not_found[resource_id.lower()] = e
+            return None
 
     def not_found(self, resource_id):
         """Azure's answer (an AzureApiError) when ``resource_id`` was not found, else None."""
         return self._not_found.get((resource_id or "").lower())
 
     def put(self, resource_id, body):
-        self._cache[resource_id.lower()] = body
+        self._reads.put(resource_id.lower(), body)
 
 
 def check_storage_account(cache, storage_account_id, region, secondary=False):

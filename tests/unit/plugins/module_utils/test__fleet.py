@@ -116,9 +116,9 @@ class TestSharedReads:
         shared = SharedReads(None)
         with shared:
             out = {}
-            t = threading.Thread(target=lambda: out.setdefault("vault", shared._read_once("vault", both.wait)))
+            t = threading.Thread(target=lambda: out.setdefault("vault", shared._once.get("vault", both.wait)))
             t.start()
-            shared._read_once("guard", both.wait)
+            shared._once.get("guard", both.wait)
             t.join()
         assert not both.broken
 
@@ -132,7 +132,7 @@ class TestSharedReads:
             errors = []
             for dummy in range(3):
                 with pytest.raises(AzureApiError) as e:
-                    shared._read_once("vault", read)
+                    shared._once.get("vault", read)
                 errors.append(e.value)
         assert len(calls) == 1 and len(set(id(e) for e in errors)) == 3 and "gone" in errors[2].msg
 
@@ -145,19 +145,19 @@ class TestSharedReads:
             started.set()
             return "v"
         with SharedReads(None) as shared:
-            shared.prefetch("k", lambda: shared._read_once("k", read))
-            shared.prefetch("k", lambda: shared._read_once("k", read))  # the same key: not again
+            shared.prefetch("k", lambda: shared._once.get("k", read))
+            shared.prefetch("k", lambda: shared._once.get("k", read))  # the same key: not again
             assert started.wait(5)
-            assert shared._read_once("k", read) == "v"
+            assert shared._once.get("k", read) == "v"
         assert calls == [1]
 
     def test_prefetch_errors_are_met_by_the_vm_that_needs_the_value(self):
         def read():
             raise AzureApiError("Failed to read vault v: (AuthorizationFailed) no", status_code=403)
         with SharedReads(None) as shared:
-            shared.prefetch("k", lambda: shared._read_once("k", read))
+            shared.prefetch("k", lambda: shared._once.get("k", read))
             with pytest.raises(AzureApiError, match="AuthorizationFailed"):
-                shared._read_once("k", read)
+                shared._once.get("k", read)
 
     def test_prefetched_listing_reaches_back_three_days(self):
         import datetime
