@@ -89,9 +89,10 @@ options:
     default: ""
   current:
     description:
-      - With O(role=replace_disks), the registered result of a loop of M(azbackup.restore.vm_info)
-        over the same VMs (or its C(results) list), read before the disks were replaced; each VM's
-        C(os_disk) and C(data_disks) become its C(disks_before).
+      - With O(role=replace_disks), the registered result of M(azbackup.restore.vm_info) with
+        O(azbackup.restore.vm_info#module:vms) over the same VMs in the same order (or of a loop of
+        M(azbackup.restore.vm_info) over them, or its C(results) list), read before the disks were replaced;
+        each VM's C(os_disk) and C(data_disks) become its C(disks_before).
     type: raw
   check_mode:
     description: Whether the play runs in check mode (pass C(ansible_check_mode)).
@@ -277,6 +278,13 @@ def _results(registered):
                              % type(registered).__name__)
 
 
+def _current(registered):
+    """Each VM's vm_info result (with its ``vms``: the VM, or none), from vm_info's list form or a loop of it."""
+    if isinstance(registered, Mapping) and isinstance(registered.get("vms"), list) and "results" not in registered:
+        return [dict(vms=[vm] if _get(vm, "exists", True) else []) for vm in registered["vms"]]
+    return _results(registered)
+
+
 def _text(value):
     return u"%s" % (value,)
 
@@ -399,7 +407,7 @@ class _Replace(_Restore):
 
     def __init__(self, settings):
         super(_Replace, self).__init__(settings)
-        self.current = _results(settings["current"])
+        self.current = _current(settings["current"])
 
     def vm(self, result):
         return _get(_get(result, "item"), "item", {})

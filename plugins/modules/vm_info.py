@@ -9,22 +9,25 @@ __metaclass__ = type
 
 DOCUMENTATION = r"""
 module: vm_info
-short_description: The disks and placement of an Azure virtual machine, before or after a restore
+short_description: The disks and placement of Azure virtual machines, before or after a restore
 version_added: 0.1.0
 description:
-  - Reads one Azure virtual machine and returns what a restore touches or needs, its OS disk and data
-    disks (LUN, name, managed disk id or VHD URI, size), its region, zones and size.
+  - Reads one Azure virtual machine, or with O(vms) several side by side, and returns what a restore
+    touches or needs, its OS disk and data disks (LUN, name, managed disk id or VHD URI, size), its region,
+    zones and size.
   - Use it to record the disks of a VM before its disks are replaced with
     M(azbackup.restore.vm_restore) (O(azbackup.restore.vm_restore#module:restore_type=replace_disks)),
     and to see the new ones afterwards.
-  - A virtual machine that does not exist gives an empty RV(vms) list, not a failure.
+  - A virtual machine that does not exist gives an empty RV(vms) list, not a failure; with O(vms), an entry
+    whose RV(vms[].exists) is V(false).
 author:
   - azbackup.restore contributors (@azbackup)
 options:
   vm_id:
     description:
       - Resource id of the virtual machine.
-      - Mutually exclusive with O(vm_name) and O(vm_resource_group). One of O(vm_id) or O(vm_name) is required.
+      - Mutually exclusive with O(vm_name) and O(vm_resource_group). One of O(vm_id), O(vm_name) or O(vms) is
+        required.
     type: str
   vm_name:
     description:
@@ -34,6 +37,34 @@ options:
     description:
       - Resource group of the virtual machine O(vm_name).
     type: str
+  vms:
+    description:
+      - Several virtual machines, read side by side (at most O(concurrency) at a time) in one task;
+        RV(vms) has one entry per VM, in this order.
+      - Mutually exclusive with O(vm_id), O(vm_name) and O(vm_resource_group).
+      - A VM that cannot be read (other than not found) fails the task, naming the VM.
+    type: list
+    elements: dict
+    version_added: 0.2.0
+    suboptions:
+      id:
+        description:
+          - Resource id of the virtual machine. Mutually exclusive with O(vms[].name) and O(vms[].resource_group).
+        type: str
+      name:
+        description:
+          - Name of the virtual machine, with O(vms[].resource_group).
+        type: str
+      resource_group:
+        description:
+          - Resource group of the virtual machine O(vms[].name).
+        type: str
+  concurrency:
+    description:
+      - With O(vms), how many virtual machines are read at the same time.
+    type: int
+    default: 20
+    version_added: 0.2.0
   api_version:
     description:
       - The api-version of the Microsoft.Compute request.
@@ -71,16 +102,36 @@ EXAMPLES = r"""
 - name: Show them
   ansible.builtin.debug:
     msg: "{{ before.vms[0].os_disk.name }} + {{ before.vms[0].data_disks | map(attribute='name') | list }}"
+
+- name: Record the disks of several VMs with one task, read side by side
+  azbackup.restore.vm_info:
+    vms:
+      - name: vm-db-01
+        resource_group: rg-prod
+      - id: /subscriptions/9a8b7c6d-0000-4000-8000-000000000003/resourceGroups/rg-prod/providers/Microsoft.Compute/virtualMachines/vm-web-01
+  register: fleet_before
+
+- name: Name the VMs that do not exist
+  ansible.builtin.debug:
+    msg: "{{ fleet_before.vms | rejectattr('exists') | map(attribute='name') | list }}"
 """
 
 RETURN = r"""
 vms:
   description:
     - The virtual machine, as a list of one; empty when it does not exist.
+    - With O(vms), one entry per VM of O(vms), in its order; a VM that does not exist has only RV(vms[].id),
+      RV(vms[].name), RV(vms[].resource_group) and RV(vms[].exists).
   returned: success
   type: list
   elements: dict
   contains:
+    exists:
+      description: Whether the virtual machine exists.
+      returned: always
+      type: bool
+      sample: true
+      version_added: 0.2.0
     id:
       description: Resource id of the virtual machine.
       returned: always
@@ -98,33 +149,33 @@ vms:
       sample: rg-prod
     location:
       description: Region of the virtual machine.
-      returned: always
+      returned: when the virtual machine exists
       type: str
       sample: westeurope
     zones:
       description: Availability zones the virtual machine is pinned to.
-      returned: always
+      returned: when the virtual machine exists
       type: list
       elements: str
       sample: ["1"]
     vm_size:
       description: Size of the virtual machine.
-      returned: always
+      returned: when the virtual machine exists
       type: str
       sample: Standard_D4s_v3
     os_type:
       description: Operating system type of the OS disk.
-      returned: always
+      returned: when the virtual machine exists
       type: str
       sample: Linux
     managed_disks:
       description: Whether the OS disk is a managed disk.
-      returned: always
+      returned: when the virtual machine exists
       type: bool
       sample: true
     os_disk:
       description: The OS disk.
-      returned: always
+      returned: when the virtual machine exists
       type: dict
       contains:
         name:
@@ -159,7 +210,7 @@ vms:
           sample: Premium_LRS
     data_disks:
       description: The data disks, by LUN.
-      returned: always
+      returned: when the virtual machine exists
       type: list
       elements: dict
       contains:
@@ -200,17 +251,25 @@ vms:
           sample: Premium_LRS
 """
 
+from concurrent.futures import ThreadPoolExecutor
+
 from ansible_collections.azbackup.restore.plugins.module_utils import _resource_id as rid
-from ansible_collections.azbackup.restore.plugins.module_utils._errors import AzureApiError
+from ansible_collections.azbackup.restore.plugins.module_utils._errors import AzureApiError, ValidationError
 from ansible_collections.azbackup.restore.plugins.module_utils._module import AzBackupModule
 from ansible_collections.azbackup.restore.plugins.module_utils._protected_items import (
     PROTECTED_ITEM_MUTUALLY_EXCLUSIVE,
-    PROTECTED_ITEM_REQUIRED_ONE_OF,
     PROTECTED_ITEM_REQUIRED_TOGETHER,
     parse_vm_id,
 )
 
 NOT_FOUND_CODES = ("ResourceNotFound", "ResourceGroupNotFound", "NotFound")
+VMS_SPEC = dict(type="list", elements="dict", options=dict(
+    id=dict(type="str"),
+    name=dict(type="str"),
+    resource_group=dict(type="str"),
+), mutually_exclusive=[("id", "name"), ("id", "resource_group")], required_together=[("name", "resource_group")],
+    required_one_of=[("id", "name")])
+MAX_CONCURRENCY = 100
 
 
 def argument_spec():
@@ -218,6 +277,8 @@ def argument_spec():
         vm_id=dict(type="str"),
         vm_name=dict(type="str"),
         vm_resource_group=dict(type="str"),
+        vms=VMS_SPEC,
+        concurrency=dict(type="int", default=20),
         api_version=dict(type="str", default="2024-07-01"),
         # Not used: accepted so that module_defaults for the action group can name the vault once.
         vault_name=dict(type="str"),
@@ -249,6 +310,7 @@ def normalize_vm(resource):
         data.append(entry)
     parsed = rid.parse_resource_id(resource["id"]) if resource.get("id") else {}
     return dict(
+        exists=True,
         id=resource.get("id"),
         name=resource.get("name"),
         resource_group=parsed.get("resource_group"),
@@ -268,21 +330,44 @@ def vm_id_from_params(params, subscription_id):
     return rid.vm_id(subscription_id, params["vm_resource_group"], params["vm_name"])
 
 
-def run(module):
-    params = module.params
-    vm_id = vm_id_from_params(params, module.subscription_id)
+def read_vm(client, vm_id, api_version):
+    """The VM as vm_info returns it, or None when it does not exist."""
     try:
-        resource = module.client.get(vm_id, api_version=params["api_version"]).body
+        resource = client.get(vm_id, api_version=api_version).body
     except AzureApiError as e:
         if e.status_code == 404 and e.error_code in NOT_FOUND_CODES:
-            return dict(changed=False, vms=[])
+            return None
         raise e.with_context("Failed to read the virtual machine %s" % vm_id)
-    return dict(changed=False, vms=[normalize_vm(resource)])
+    return normalize_vm(resource)
+
+
+def _missing(vm_id):
+    parsed = rid.parse_resource_id(vm_id)
+    return dict(exists=False, id=vm_id, name=parsed.get("name"), resource_group=parsed.get("resource_group"))
+
+
+def run(module):
+    params = module.params
+    if params["vms"] is None:
+        vm = read_vm(module.client, vm_id_from_params(params, module.subscription_id), params["api_version"])
+        return dict(changed=False, vms=[vm] if vm else [])
+    if not params["vms"]:
+        raise ValidationError("vms must name at least one virtual machine", option="vms")
+    if not 1 <= params["concurrency"] <= MAX_CONCURRENCY:
+        raise ValidationError("concurrency must be between 1 and %d" % MAX_CONCURRENCY, option="concurrency")
+    ids = [rid.vm_id(*parse_vm_id(vm["id"], option="vms")) if vm["id"] else
+           rid.vm_id(module.subscription_id, vm["resource_group"], vm["name"], option="vms", resource_group_option="vms")
+           for vm in params["vms"]]
+    with ThreadPoolExecutor(max_workers=min(params["concurrency"], len(ids))) as pool:
+        read = list(pool.map(lambda vm_id: read_vm(module.client, vm_id, params["api_version"]), ids))
+    return dict(changed=False, vms=[vm or _missing(vm_id) for vm_id, vm in zip(ids, read)])
 
 
 def main():
-    AzBackupModule(argument_spec(), supports_check_mode=True, mutually_exclusive=PROTECTED_ITEM_MUTUALLY_EXCLUSIVE,
-                   required_one_of=PROTECTED_ITEM_REQUIRED_ONE_OF,
+    AzBackupModule(argument_spec(), supports_check_mode=True,
+                   mutually_exclusive=PROTECTED_ITEM_MUTUALLY_EXCLUSIVE + [("vms", "vm_id"), ("vms", "vm_name"),
+                                                                           ("vms", "vm_resource_group")],
+                   required_one_of=[("vm_id", "vm_name", "vms")],
                    required_together=PROTECTED_ITEM_REQUIRED_TOGETHER).run(run)
 
 

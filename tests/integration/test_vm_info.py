@@ -28,3 +28,22 @@ def test_vm_info_reads_the_disks_the_emulator_has(emu, emu_env):
     assert not result.task("managed")["changed"]
     gets = [e for e in emu.control.requests() if "/virtualmachines/" in e["path"].lower()]
     assert len(gets) == 3
+
+
+def test_vm_info_reads_several_vms_from_one_task(emu, emu_env):
+    truth = emu.control.state()["vms"]
+    result = run_playbook([
+        {"name": "fleet", "azbackup.restore.vm_info": {"vms": [
+            {"name": "vm-db-01", "resource_group": "rg-prod"},
+            {"name": "vm-nope", "resource_group": "rg-prod"},
+            {"id": truth["vm-legacy-01"]["id"]}]}},
+    ], emu_env)
+    assert result.rc == 0, result
+    vms = result.task("fleet")["vms"]
+    assert [(v["name"], v["exists"]) for v in vms] == [("vm-db-01", True), ("vm-nope", False), ("vm-legacy-01", True)]
+    assert vms[0]["os_disk"]["id"] == truth["vm-db-01"]["os_disk"]["id"]
+    assert vms[1] == {"exists": False, "id": vms[1]["id"], "name": "vm-nope", "resource_group": "rg-prod"}
+    assert vms[1]["id"].endswith("/resourceGroups/rg-prod/providers/Microsoft.Compute/virtualMachines/vm-nope")
+    assert vms[2]["managed_disks"] is False
+    gets = [e for e in emu.control.requests() if "/virtualmachines/" in e["path"].lower()]
+    assert len(gets) == 3

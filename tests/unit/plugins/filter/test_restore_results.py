@@ -163,13 +163,17 @@ def test_secondary_region_restore_results(loop, jobs, region, expected):
     _check(entries, expected, SECONDARY_KEYS)
 
 
-def test_replace_disks_results():
+@pytest.mark.parametrize("listed", [False, True], ids=["loop of vm_info", "vm_info with vms"])
+def test_replace_disks_results(listed):
     plan = [started(VM_A, job_id="j-a", attached=True), started(VM_B), started(VM_C)]
     loop = [dict(item=plan[0], job_id="j-a", changed=False), dict(item=plan[1], operation_url="https://op/b"),
             dict(item=plan[2], failed=True, changed=False, msg="refused")]
     os_disk = dict(name="vm-a-os", id=DISK % "vm-a-os", lun=None)
     current = dict(results=[dict(item=VM_A, vms=[dict(os_disk=os_disk, data_disks=[dict(lun=0, name="d0")])]),
                             dict(item=VM_B, vms=[])])
+    if listed:  # vm_info's list form: one entry per VM, in order, a missing VM with exists=false
+        current = dict(changed=False, vms=[dict(exists=True, os_disk=os_disk, data_disks=[dict(lun=0, name="d0")]),
+                                           dict(exists=False, id=VM_B_ID, name="vm-b", resource_group="rg-prod")])
     entries = restore_results(dict(results=loop), jobs=dict(jobs=[job("j-a"), job("j-b", status="Cancelled")]),
                               role="replace_disks", restore_type="ignored", current=current)
     _check(entries, [

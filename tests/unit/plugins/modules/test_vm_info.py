@@ -6,10 +6,13 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import threading
+from types import SimpleNamespace
+
 import pytest
 
 from ansible_collections.azbackup.restore.plugins.modules import vm_info
-from ansible_collections.azbackup.restore.plugins.module_utils._errors import ValidationError
+from ansible_collections.azbackup.restore.plugins.module_utils._errors import AzureApiError, ValidationError
 from ansible_collections.azbackup.restore.tests.unit.plugins.conftest import SUB
 
 VM = "/subscriptions/%s/resourceGroups/rg-prod/providers/Microsoft.Compute/virtualMachines/vm1" % SUB
@@ -49,3 +52,72 @@ def test_bad_vm_id(bad):
     with pytest.raises(ValidationError) as e:
         vm_info.vm_id_from_params(dict(vm_id=bad), SUB)
     assert e.value.option == "vm_id"
+
+
+class _Module(object):
+    def __init__(self, client, **params):
+        self.client = client
+        self.subscription_id = SUB
+        self.params = dict(vm_id=None, vm_name=None, vm_resource_group=None, vms=None, concurrency=20,
+                           api_version="2024-07-01")
+        self.params.update(params)
+
+
+class _Client(object):
+    """VMs by name; ``together``: a barrier every read waits at (it breaks unless the reads go side by side)."""
+
+    def __init__(self, vms, together=None, errors=None):
+        self.vms, self.together, self.errors, self.urls = vms, together, errors or {}, []
+
+    def get(self, url, api_version=None):
+        self.urls.append(url)
+        if self.together is not None:
+            self.together.wait(5)
+        name = url.rsplit("/", 1)[1]
+        if name in self.errors:
+            raise self.errors[name]
+        if name not in self.vms:
+            raise AzureApiError("not found", status_code=404, error_code="ResourceNotFound")
+        return SimpleNamespace(body=dict(self.vms[name], id=VM.replace("vm1", name), name=name))
+
+
+def _ref(name):
+    return dict(id=None, name=name, resource_group="rg-prod")
+
+
+class TestListForm:
+    def test_one_entry_per_vm_in_order_read_side_by_side(self):
+        client = _Client({"vm1": {"location": "westeurope"}, "vm3": {"location": "northeurope"}},
+                         together=threading.Barrier(3))
+        gone = dict(id=VM.replace("vm1", "gone"), name=None, resource_group=None)
+        out = vm_info.run(_Module(client, vms=[_ref("vm1"), gone, _ref("vm3")]))
+        assert [(v["name"], v["exists"]) for v in out["vms"]] == [("vm1", True), ("gone", False), ("vm3", True)]
+        assert out["vms"][1] == dict(exists=False, id=VM.replace("vm1", "gone"), name="gone", resource_group="rg-prod")
+        assert out["vms"][2]["location"] == "northeurope" and out["changed"] is False
+        assert len(client.urls) == 3
+
+    def test_a_vm_that_cannot_be_read_fails_the_task_naming_it(self):
+        client = _Client({"vm1": {}}, errors={"vm2": AzureApiError("denied", status_code=403,
+                                                                   error_code="AuthorizationFailed")})
+        with pytest.raises(AzureApiError) as e:
+            vm_info.run(_Module(client, vms=[_ref("vm1"), _ref("vm2")]))
+        assert "virtualMachines/vm2" in str(e.value) and e.value.error_code == "AuthorizationFailed"
+
+    @pytest.mark.parametrize("params, option", [
+        (dict(vms=[]), "vms"),
+        (dict(vms=[_ref("vm1")], concurrency=0), "concurrency"),
+        (dict(vms=[_ref("vm1")], concurrency=101), "concurrency"),
+        (dict(vms=[dict(id="nope", name=None, resource_group=None)]), "vms"),
+        (dict(vms=[dict(id=None, name="a/b", resource_group="rg")]), "vms"),
+    ])
+    def test_refused_before_any_request(self, params, option):
+        client = _Client({})
+        with pytest.raises(ValidationError) as e:
+            vm_info.run(_Module(client, **params))
+        assert e.value.option == option and client.urls == []
+
+    def test_single_form_unchanged(self):
+        client = _Client({"vm1": {}})
+        assert [v["exists"] for v in vm_info.run(_Module(client, vm_name="vm1", vm_resource_group="rg-prod"))["vms"]] \
+            == [True]
+        assert vm_info.run(_Module(client, vm_name="vm9", vm_resource_group="rg-prod"))["vms"] == []
