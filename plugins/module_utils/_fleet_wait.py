@@ -15,14 +15,17 @@ __metaclass__ = type
 
 import time
 
-from ansible_collections.azbackup.restore.plugins.module_utils._errors import AzBackupError, OperationTimeoutError
+from ansible_collections.azbackup.restore.plugins.module_utils._errors import AzBackupError
 from ansible_collections.azbackup.restore.plugins.module_utils._jobs import (
     job_is_terminal,
-    progress_text,
     restore_outputs,
     watch_jobs,
 )
-from ansible_collections.azbackup.restore.plugins.module_utils._restore_runner import check_job, warning_text
+from ansible_collections.azbackup.restore.plugins.module_utils._restore_runner import (
+    check_job,
+    job_timed_out,
+    warning_text,
+)
 
 DEFAULT_TIMEOUT = 3600
 
@@ -62,12 +65,7 @@ def judge(result, job, elapsed, restore_type):
     description = "restore of %s" % result["vm"]
     try:
         if not job_is_terminal(job):
-            raise OperationTimeoutError(
-                "Timed out after %ds waiting for restore job %s of %s (last status %s%s). Run again to resume: "
-                "the task attaches to the running job" % (
-                    round(elapsed), result["job_id"], result["vm"], job.get("status"), progress_text(job)),
-                operation_url=result.get("operation_url"), job_id=result["job_id"], last_status=job.get("status"),
-                elapsed=elapsed, last=job)
+            raise job_timed_out(result["job_id"], job, elapsed, description, result.get("operation_url"))
         check_job(job, description, result.get("operation_url"))
     except AzBackupError as e:
         result.update(e.to_fail_kwargs())

@@ -364,14 +364,7 @@ class RestoreRunner(object):
             result = wait_for_jobs(self.get_job, jobs, timeout, interval, sleep=self.sleep, clock=self.clock,
                                    first_poll_now=job is None)
             if not result.done:
-                last = jobs[job_id] or {}
-                raise OperationTimeoutError(
-                    "Timed out after %ss waiting for %s job %s (last status %s%s)%s. Run again to resume: the "
-                    "task attaches to the running job" % (
-                        _secs(result.elapsed), description, job_id, last.get("status"),
-                        progress_text(last), "; operation %s" % redact_url(operation_url) if operation_url else ""),
-                    operation_url=operation_url, job_id=job_id, last_status=last.get("status"),
-                    elapsed=result.elapsed, last=last)
+                raise job_timed_out(job_id, jobs[job_id], result.elapsed, description, operation_url)
         return check_job(jobs[job_id], description, operation_url)
 
     def start(self, call, force=False, wait="operation", wait_timeout=3600, check_mode=False, preflight=None,
@@ -470,6 +463,17 @@ def warning_text(job, description="restore"):
     text = errors_text(job)
     return "%s job %s completed with warnings%s" % (description[:1].upper() + description[1:], job.get("job_id"),
                                                     ": " + text if text else "")
+
+
+def job_timed_out(job_id, last, elapsed, description="restore", operation_url=None):
+    """The error of a wait that ran out after ``elapsed`` seconds before job ``job_id`` ended (``last``: the job as
+    last read)."""
+    last = last or {}
+    return OperationTimeoutError(
+        "Timed out after %ss waiting for %s job %s (last status %s%s)%s. Run again to resume: the task attaches to "
+        "the running job" % (_secs(elapsed), description, job_id, last.get("status"), progress_text(last),
+                             "; operation %s" % redact_url(operation_url) if operation_url else ""),
+        operation_url=operation_url, job_id=job_id, last_status=last.get("status"), elapsed=elapsed, last=last)
 
 
 def check_job(job, description="restore", operation_url=None):
