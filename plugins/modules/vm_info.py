@@ -19,7 +19,8 @@ description:
     M(azbackup.restore.vm_restore) (O(azbackup.restore.vm_restore#module:restore_type=replace_disks)),
     and to see the new ones afterwards.
   - A virtual machine that does not exist gives an empty RV(vms) list, not a failure; with O(vms), an entry
-    whose RV(vms[].exists) is V(false).
+    whose RV(vms[].exists) is V(false). A resource group (or subscription) that does not exist is refused,
+    naming the option that holds it, with Azure's code, message and correlation id.
 author:
   - azbackup.restore contributors (@azbackup)
 options:
@@ -253,6 +254,7 @@ vms:
 
 from concurrent.futures import ThreadPoolExecutor
 
+from ansible_collections.azbackup.restore.plugins.module_utils import _compute as compute
 from ansible_collections.azbackup.restore.plugins.module_utils import _resource_id as rid
 from ansible_collections.azbackup.restore.plugins.module_utils._errors import AzureApiError, ValidationError
 from ansible_collections.azbackup.restore.plugins.module_utils._module import AzBackupModule
@@ -262,7 +264,6 @@ from ansible_collections.azbackup.restore.plugins.module_utils._protected_items 
     parse_vm_id,
 )
 
-NOT_FOUND_CODES = ("ResourceNotFound", "ResourceGroupNotFound", "NotFound")
 VMS_SPEC = dict(type="list", elements="dict", options=dict(
     id=dict(type="str"),
     name=dict(type="str"),
@@ -330,15 +331,14 @@ def vm_id_from_params(params, subscription_id):
     return rid.vm_id(subscription_id, params["vm_resource_group"], params["vm_name"])
 
 
-def read_vm(client, vm_id, api_version):
-    """The VM as vm_info returns it, or None when it does not exist."""
+def read_vm(client, vm_id, api_version, resource_group_option):
+    """The VM as vm_info returns it, or None when it does not exist; a missing resource group or subscription is
+    refused naming ``resource_group_option`` (``compute.read``)."""
     try:
-        resource = client.get(vm_id, api_version=api_version).body
+        resource = compute.read(client, vm_id, api_version=api_version, resource_group_option=resource_group_option)
     except AzureApiError as e:
-        if e.status_code == 404 and e.error_code in NOT_FOUND_CODES:
-            return None
         raise e.with_context("Failed to read the virtual machine %s" % vm_id)
-    return normalize_vm(resource)
+    return normalize_vm(resource) if resource is not None else None
 
 
 def _missing(vm_id):
@@ -349,7 +349,8 @@ def _missing(vm_id):
 def run(module):
     params = module.params
     if params["vms"] is None:
-        vm = read_vm(module.client, vm_id_from_params(params, module.subscription_id), params["api_version"])
+        vm = read_vm(module.client, vm_id_from_params(params, module.subscription_id), params["api_version"],
+                     "vm_id" if params.get("vm_id") else "vm_resource_group")
         return dict(changed=False, vms=[vm] if vm else [])
     if not params["vms"]:
         raise ValidationError("vms must name at least one virtual machine", option="vms")
@@ -359,7 +360,7 @@ def run(module):
            rid.vm_id(module.subscription_id, vm["resource_group"], vm["name"], option="vms", resource_group_option="vms")
            for vm in params["vms"]]
     with ThreadPoolExecutor(max_workers=min(params["concurrency"], len(ids))) as pool:
-        read = list(pool.map(lambda vm_id: read_vm(module.client, vm_id, params["api_version"]), ids))
+        read = list(pool.map(lambda vm_id: read_vm(module.client, vm_id, params["api_version"], "vms"), ids))
     return dict(changed=False, vms=[vm or _missing(vm_id) for vm_id, vm in zip(ids, read)])
 
 

@@ -195,6 +195,8 @@ OTHER_CASES = [
     case("cross-region restore replacing disks", "crr_restore", CRR, "restore_type",
          ["value of restore_type must be one of", "replace_disks"], restore_type="replace_disks"),
     # the read modules
+    case("vm_info in an unknown resource group", "vm_info", dict(vm_name="vm-web-01", vm_resource_group="rg-nope"),
+         "vm_resource_group", ["resource group rg-nope does not exist"], "ResourceGroupNotFound"),
     case("unknown job", "restore_job_info", VAULT, None, ["Job %s was not found" % UNKNOWN_ID],
          "BMSUserErrorObjectNotFound", job_id=UNKNOWN_ID),
 ]
@@ -211,7 +213,7 @@ GROUPS = dict((group, [_BY_NAME.pop(name) for name in names]) for group, names i
     ("unknown resources", [
         "unknown vault", "unknown vault resource group", "unknown subscription", "unknown vm",
         "unknown recovery point", "unknown storage account", "unknown target resource group",
-        "unknown virtual network", "unknown subnet"]),
+        "unknown virtual network", "unknown subnet", "vm_info in an unknown resource group"]),
     ("recovery point and targets", [
         "luns not in the recovery point", "archive point without rehydration",
         "rehydration of a point that is not archived", "zone-redundant staging account",

@@ -66,19 +66,25 @@ class _Module(object):
 class _Client(object):
     """VMs by name; ``together``: a barrier every read waits at (it breaks unless the reads go side by side)."""
 
-    def __init__(self, vms, together=None, errors=None):
-        self.vms, self.together, self.errors, self.urls = vms, together, errors or {}, []
+    def __init__(self, vms, together=None, errors=None, groups=("rg-prod",)):
+        self.vms, self.together, self.errors, self.groups, self.urls = vms, together, errors or {}, groups, []
 
-    def get(self, url, api_version=None):
+    def get(self, url, api_version=None, params=None, ok=(200,)):
         self.urls.append(url)
         if self.together is not None:
             self.together.wait(5)
         name = url.rsplit("/", 1)[1]
         if name in self.errors:
             raise self.errors[name]
-        if name not in self.vms:
-            raise AzureApiError("not found", status_code=404, error_code="ResourceNotFound")
-        return SimpleNamespace(body=dict(self.vms[name], id=VM.replace("vm1", name), name=name))
+        if url.split("/resourceGroups/")[1].split("/")[0] not in self.groups:
+            code = "ResourceGroupNotFound"
+        elif name not in self.vms:
+            code = "ResourceNotFound"
+        else:
+            return SimpleNamespace(status_code=200, body=dict(self.vms[name], id=VM.replace("vm1", name), name=name))
+        assert 404 in ok
+        return SimpleNamespace(status_code=404, headers={"x-ms-correlation-request-id": "c-1"}, url=url,
+                               body={"error": {"code": code, "message": "%s was not found." % name}})
 
 
 def _ref(name):
@@ -115,6 +121,16 @@ class TestListForm:
         with pytest.raises(ValidationError) as e:
             vm_info.run(_Module(client, **params))
         assert e.value.option == option and client.urls == []
+
+    @pytest.mark.parametrize("params, option", [
+        (dict(vm_name="vm1", vm_resource_group="rg-typo"), "vm_resource_group"),
+        (dict(vms=[_ref("vm1"), dict(id=None, name="vm2", resource_group="rg-typo")]), "vms"),
+    ])
+    def test_a_missing_resource_group_is_refused_not_taken_for_a_missing_vm(self, params, option):
+        with pytest.raises(ValidationError) as e:
+            vm_info.run(_Module(_Client({"vm1": {}, "vm2": {}}), **params))
+        assert e.value.option == option and "rg-typo" in e.value.msg and "(ResourceGroupNotFound)" in e.value.msg
+        assert e.value.to_fail_kwargs()["error_code"] == "ResourceGroupNotFound"
 
     def test_single_form_unchanged(self):
         client = _Client({"vm1": {}})
